@@ -1,0 +1,51 @@
+# Every target creates the virtualenv from requirements.lock on first use; only python3 is assumed.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+# Keras 2 (tf-keras) everywhere: TFX 1.16 and tf.Transform 1.16 do not work with Keras 3.
+export TF_USE_LEGACY_KERAS := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format lock schema clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian, apt-get install python3-venv" >&2; exit 1; }
+	@test -x $(UV) || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) pip install --python $(PYTHON) --no-deps --require-hashes -r requirements.lock
+	$(UV) pip install --python $(PYTHON) --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv from the lock (done by run and test on first use)
+
+run: $(VENV)/.installed ## Run the whole pipeline on data/iris (outputs in ./outputs)
+	$(PYTHON) local_runner.py $(ARGS)
+
+test: $(VENV)/.installed ## Run every test, end-to-end included
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)
+	$(PYTHON) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## Check format and lint with ruff
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.installed ## Format and fix lint with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+schema: $(VENV)/.installed ## Regenerate data/iris/schema.inferred.pbtxt from the data (see README)
+	$(PYTHON) -m pipeline infer-schema --data-root data/iris --output data/iris/schema.inferred.pbtxt
+
+lock: $(VENV)/.installed ## Re-resolve requirements.lock from pyproject.toml (needs the network)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_36 --generate-hashes --no-annotate \
+	  --output-file requirements.lock
+
+clean: ## Remove outputs and caches (keeps the virtualenv)
+	rm -rf outputs .pytest_cache .ruff_cache

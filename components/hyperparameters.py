@@ -1,0 +1,53 @@
+"""The model's hyperparameters: one typed object that travels to the Trainer as custom_config."""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+CUSTOM_CONFIG_KEY = "hyperparameters"
+
+
+@dataclasses.dataclass(frozen=True)
+class HParams:
+    """Everything that shapes training; the defaults are the Iris reference model."""
+
+    hidden_units: tuple[int, ...] = (10, 10)
+    learning_rate: float = 0.01
+    batch_size: int = 20
+    eval_batch_size: int = 50
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if not self.hidden_units or any(units < 1 for units in self.hidden_units):
+            raise ValueError(f"hidden_units must be positive layer sizes, got {self.hidden_units}")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
+        if self.batch_size < 1 or self.eval_batch_size < 1:
+            raise ValueError(
+                f"batch sizes must be >= 1, got {self.batch_size} and {self.eval_batch_size}"
+            )
+
+    def to_custom_config(self) -> dict[str, Any]:
+        """The JSON-serialisable form TFX stores in the Trainer's and Tuner's custom_config."""
+        values = dataclasses.asdict(self)
+        values["hidden_units"] = list(self.hidden_units)
+        return {CUSTOM_CONFIG_KEY: values}
+
+    @classmethod
+    def from_custom_config(cls, custom_config: Mapping[str, Any] | None) -> "HParams":
+        """Rebuild the object a component received; unknown keys are an error, not ignored."""
+        values = dict((custom_config or {}).get(CUSTOM_CONFIG_KEY, {}))
+        unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"custom_config has unknown hyperparameters: {sorted(unknown)}")
+        if "hidden_units" in values:
+            values["hidden_units"] = tuple(values["hidden_units"])
+        return cls(**values)
+
+    def with_tuned(self, tuned: Mapping[str, Any]) -> "HParams":
+        """A copy with the values a Tuner chose (`units_<layer>`, `learning_rate`) applied."""
+        hidden_units = tuple(
+            int(tuned.get(f"units_{layer}", units)) for layer, units in enumerate(self.hidden_units)
+        )
+        learning_rate = float(tuned.get("learning_rate", self.learning_rate))
+        return dataclasses.replace(self, hidden_units=hidden_units, learning_rate=learning_rate)

@@ -1,0 +1,71 @@
+"""Trainer entry point: datasets in, fitted model out, exported with its serving signatures."""
+
+import json
+import math
+import os
+
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras as keras
+from absl import logging
+from tfx.components.trainer.fn_args_utils import FnArgs
+
+from components import data, export, features
+from components.hyperparameters import HParams
+from components.model import build_model
+
+HYPERPARAMETERS_FILE = "hyperparameters.json"
+# Training is split into up to this many epochs so the logs hold a learning curve, not one point.
+MAX_LOGGED_EPOCHS = 10
+
+
+def resolve_hyperparameters(fn_args: FnArgs) -> HParams:
+    """The configured hyperparameters, overridden by the Tuner's best ones when it ran."""
+    hparams = HParams.from_custom_config(fn_args.custom_config)
+    if fn_args.hyperparameters:
+        tuned = fn_args.hyperparameters.get("values", fn_args.hyperparameters)
+        hparams = hparams.with_tuned(tuned)
+    return hparams
+
+
+def run_fn(fn_args: FnArgs) -> None:
+    """Train the Iris classifier and export it to `fn_args.serving_model_dir`."""
+    hparams = resolve_hyperparameters(fn_args)
+    logging.info("Training with %s", hparams)
+    keras.utils.set_random_seed(hparams.seed)
+    # Same data and config give the same weights, hence the same evaluation, run after run.
+    tf.config.experimental.enable_op_determinism()
+
+    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    num_classes = tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY_NAME)
+    train_dataset = data.make_dataset(
+        fn_args.train_files,
+        fn_args.data_accessor,
+        tf_transform_output,
+        hparams.batch_size,
+        hparams.seed,
+    )
+    eval_dataset = data.make_dataset(
+        fn_args.eval_files,
+        fn_args.data_accessor,
+        tf_transform_output,
+        hparams.eval_batch_size,
+        hparams.seed,
+    )
+    model = build_model(hparams, num_classes=num_classes)
+    os.makedirs(fn_args.model_run_dir, exist_ok=True)
+    # gcd keeps epochs * steps_per_epoch exactly equal to train_steps.
+    epochs = math.gcd(fn_args.train_steps, MAX_LOGGED_EPOCHS)
+    model.fit(
+        train_dataset,
+        epochs=epochs,
+        steps_per_epoch=fn_args.train_steps // epochs,
+        validation_data=eval_dataset,
+        validation_steps=fn_args.eval_steps,
+        callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)],
+        verbose=2,
+    )
+    # Kept with the run's logs so anyone can see which values (configured or tuned) were used.
+    with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HYPERPARAMETERS_FILE), "w") as f:
+        json.dump(hparams.to_custom_config()["hyperparameters"], f, indent=2)
+    export.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)

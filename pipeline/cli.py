@@ -1,0 +1,145 @@
+"""`python -m pipeline`: run the pipeline locally, or infer a schema to start curating."""
+
+import argparse
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+
+from pipeline.config import PipelineConfig
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of a local run (shared by local_runner.py and `python -m pipeline run`)."""
+    defaults = PipelineConfig()
+    parser.add_argument(
+        "--data-root",
+        default=defaults.data_root,
+        help="folder of *.csv files with a header row (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--schema",
+        default=None,
+        help="curated schema.pbtxt (default: schema.pbtxt in --data-root if present, "
+        "else SchemaGen's inferred schema)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=defaults.output_dir,
+        help="where artifacts, ML Metadata, pushed models and logs go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--train-steps",
+        type=int,
+        default=defaults.train_steps,
+        help="training steps (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--accuracy-threshold",
+        type=float,
+        default=defaults.accuracy_threshold,
+        help="eval accuracy a model needs to be blessed and pushed (default: %(default)s)",
+    )
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--enable-cache",
+        dest="enable_cache",
+        action="store_true",
+        help="reuse outputs of nodes whose inputs did not change (the default)",
+    )
+    cache.add_argument(
+        "--no-cache",
+        dest="enable_cache",
+        action="store_false",
+        help="re-execute every node",
+    )
+    parser.set_defaults(enable_cache=defaults.enable_cache)
+    parser.add_argument(
+        "--tuner",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.enable_tuner,
+        help="run the Tuner and train with its best hyperparameters (default: off)",
+    )
+    parser.add_argument(
+        "--beam-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="a Beam pipeline option, e.g. --beam-arg=--direct_num_workers=2 (repeatable)",
+    )
+    parser.add_argument(
+        "--summary-json", metavar="PATH", help="also write the run summary as JSON to PATH"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow, Beam and TFX logs in the terminal instead of only in the log file",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> PipelineConfig:
+    """The PipelineConfig a set of run flags describes."""
+    schema_path = args.schema
+    if schema_path is None:
+        beside_data = os.path.join(args.data_root, "schema.pbtxt")
+        schema_path = beside_data if os.path.exists(beside_data) else None
+    elif not os.path.exists(schema_path):
+        raise SystemExit(f"--schema {schema_path}: no such file")
+    if not os.path.isdir(args.data_root):
+        raise SystemExit(f"--data-root {args.data_root}: no such directory")
+    return dataclasses.replace(
+        PipelineConfig(),
+        data_root=args.data_root,
+        schema_path=schema_path,
+        output_dir=args.output_dir,
+        train_steps=args.train_steps,
+        accuracy_threshold=args.accuracy_threshold,
+        enable_cache=args.enable_cache,
+        enable_tuner=args.tuner,
+        beam_args=tuple(args.beam_arg),
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the pipeline locally; the exit code says whether it succeeded."""
+    from pipeline.local import run_locally
+
+    try:
+        config = config_from_args(args)
+    except ValueError as error:
+        raise SystemExit(f"invalid configuration: {error}") from None
+    return run_locally(config, summary_json=args.summary_json, verbose=args.verbose)
+
+
+def infer_schema_command(args: argparse.Namespace) -> int:
+    """Write the schema inferred from the data, to compare with or start a curated one."""
+    from pipeline.schema import infer_schema_file
+
+    print(f"wrote {infer_schema_file(args.data_root, args.output)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the whole pipeline locally")
+    add_run_arguments(run)
+    run.set_defaults(handler=run_command)
+
+    infer = commands.add_parser(
+        "infer-schema", help="infer a schema from CSV data, as SchemaGen does"
+    )
+    infer.add_argument("--data-root", default=PipelineConfig().data_root)
+    infer.add_argument("--output", required=True, help="schema .pbtxt file to write")
+    infer.set_defaults(handler=infer_schema_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

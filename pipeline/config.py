@@ -1,0 +1,76 @@
+"""The one typed configuration every runner builds the same pipeline from."""
+
+import dataclasses
+import os
+
+from components.hyperparameters import HParams
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """What a run may vary; the defaults describe a local run on the sample data."""
+
+    pipeline_name: str = "iris"
+    data_root: str = "data/iris"
+    # The curated schema; None lets SchemaGen's inferred schema drive validation and Transform.
+    schema_path: str | None = "data/iris/schema.pbtxt"
+    # Every output of a run lives under this directory (may be gs://... on a cluster).
+    output_dir: str = "outputs"
+    train_steps: int = 1000
+    eval_steps: int = 5
+    hyperparameters: HParams = HParams()
+    # Blessing: accuracy must reach this, and drop by at most this much against the last
+    # blessed model.
+    accuracy_threshold: float = 0.9
+    max_accuracy_drop: float = 0.0
+    enable_tuner: bool = False
+    tuner_trials: int = 4
+    tuner_train_steps: int = 200
+    enable_cache: bool = True
+    # Extra Beam pipeline options, e.g. ("--direct_num_workers=2",); empty uses Beam's defaults.
+    beam_args: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("train_steps", "eval_steps", "tuner_trials", "tuner_train_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.accuracy_threshold <= 1:
+            raise ValueError(f"accuracy_threshold must be in [0, 1], got {self.accuracy_threshold}")
+        if self.max_accuracy_drop < 0:
+            raise ValueError(f"max_accuracy_drop must be >= 0, got {self.max_accuracy_drop}")
+
+    @property
+    def pipeline_root(self) -> str:
+        """Where TFX writes every artifact."""
+        return os.path.join(self.output_dir, "tfx")
+
+    @property
+    def metadata_path(self) -> str:
+        """The SQLite ML Metadata database of local runs."""
+        return os.path.join(self.output_dir, "metadata.sqlite")
+
+    @property
+    def serving_model_dir(self) -> str:
+        """Pusher's destination: a numbered subdirectory per pushed model, as TF Serving wants."""
+        return os.path.join(self.output_dir, "serving_model", self.pipeline_name)
+
+    @property
+    def logs_dir(self) -> str:
+        """Full logs of each run (TensorFlow, Beam, TFX), one file per run."""
+        return os.path.join(self.output_dir, "logs")
+
+    def with_absolute_paths(self) -> "PipelineConfig":
+        """A copy with local paths made absolute, so the paths ML Metadata stores do not depend
+        on the directory a run was started from. URIs (gs://, s3://) are left as they are."""
+
+        def absolute(path: str | None) -> str | None:
+            if path is None or "://" in path:
+                return path
+            return os.path.abspath(path)
+
+        return dataclasses.replace(
+            self,
+            data_root=absolute(self.data_root),
+            schema_path=absolute(self.schema_path),
+            output_dir=absolute(self.output_dir),
+        )

@@ -1,0 +1,133 @@
+"""Run the pipeline on this machine: LocalDagRunner, Beam's DirectRunner, SQLite ML Metadata."""
+
+import contextlib
+import datetime
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+from pipeline.config import PipelineConfig
+from pipeline.progress import NodeProgress
+
+
+@contextlib.contextmanager
+def output_redirected_to(log_path: str | None) -> Iterator[TextIO]:
+    """Send everything written to stdout and stderr, by Python, TensorFlow's C++ core and Beam's
+    workers alike, to `log_path`; yield a stream that still reaches the terminal.
+
+    With `log_path` None nothing is redirected (--verbose).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+    if log_path is None:
+        with terminal:
+            yield terminal
+        return
+    saved_stdout, saved_stderr = os.dup(1), os.dup(2)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        yield terminal
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved_stdout, 1)
+        os.dup2(saved_stderr, 2)
+        for fd in (log_fd, saved_stdout, saved_stderr):
+            os.close(fd)
+        terminal.close()
+
+
+def run_locally(
+    config: PipelineConfig, summary_json: str | None = None, verbose: bool = False
+) -> int:
+    """Run the whole pipeline, print progress and a summary; return the process exit code."""
+    config = config.with_absolute_paths()
+    os.makedirs(config.logs_dir, exist_ok=True)
+    started = datetime.datetime.now()
+    log_file = os.path.join(config.logs_dir, f"run-{started:%Y%m%d-%H%M%S}.log")
+
+    with output_redirected_to(None if verbose else log_file) as terminal:
+        terminal.write(
+            f"Pipeline '{config.pipeline_name}' on {config.data_root}\n"
+            f"  outputs: {config.output_dir}\n  full log: {log_file}\n"
+        )
+        progress = NodeProgress(terminal)
+        _configure_logging(log_file if verbose else None, progress)
+        wall_started = time.monotonic()
+        summary = _run_and_summarize(config, progress)
+        summary.log_file = log_file
+        summary.output_dir = config.output_dir
+        from pipeline.summary import format_summary
+
+        terminal.write(
+            f"\n{format_summary(summary)}\n" f"Wall time: {time.monotonic() - wall_started:.1f} s\n"
+        )
+    if summary_json:
+        with open(summary_json, "w", encoding="utf-8") as f:
+            json.dump(summary.to_json_dict(), f, indent=2)
+    return 0 if summary.status == "succeeded" else 1
+
+
+def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
+    """Build and run the pipeline; whatever happens, read back what ML Metadata recorded."""
+    from pipeline.summary import RunSummary, summarize_run
+
+    error = None
+    expected_nodes: list[str] = []
+    try:
+        from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+        from pipeline.pipeline import create_pipeline
+
+        tfx_pipeline = create_pipeline(config)
+        expected_nodes = [component.id for component in tfx_pipeline.components]
+        LocalDagRunner().run(tfx_pipeline)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, with its node, below.
+        logging.exception("Pipeline run failed")
+        progress.node_failed(exc)
+        error = exc
+    if not os.path.exists(config.metadata_path):
+        return RunSummary(
+            status="failed",
+            run_id=None,
+            nodes={},
+            anomalies=[],
+            metrics={},
+            blessed=False,
+            blessing_reason="the pipeline did not start",
+            pushed_model=None,
+            failed_node=progress.running_node,
+            error=f"{type(error).__name__}: {error}",
+        )
+    return summarize_run(
+        config.metadata_path,
+        config.pipeline_name,
+        expected_nodes,
+        config.accuracy_threshold,
+        error=error,
+        failed_node=progress.running_node,
+    )
+
+
+def _configure_logging(extra_log_file: str | None, progress: NodeProgress) -> None:
+    """INFO and above from TFX, Beam and TensorFlow to stderr (the log file unless --verbose)
+    and to `extra_log_file` when given; the runner's per-node messages to `progress`."""
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.INFO)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if extra_log_file:
+        handlers.append(logging.FileHandler(extra_log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.addHandler(progress)

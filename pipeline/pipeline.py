@@ -1,0 +1,129 @@
+"""create_pipeline: the one pipeline every runner (local, Kubeflow, Airflow) builds."""
+
+from tfx.components import (
+    CsvExampleGen,
+    Evaluator,
+    ExampleValidator,
+    Pusher,
+    SchemaGen,
+    StatisticsGen,
+    Trainer,
+    Transform,
+    Tuner,
+)
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy,
+)
+from tfx.orchestration import metadata
+from tfx.orchestration import pipeline as tfx_pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.types import Channel
+from tfx.types.standard_artifacts import Model, ModelBlessing
+
+from pipeline.config import PipelineConfig
+from pipeline.evaluation import create_eval_config
+
+PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
+TRAINER_RUN_FN = "components.trainer.run_fn"
+TUNER_FN = "components.tuner.tuner_fn"
+
+
+def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
+    """ExampleGen -> statistics, schema, validation -> Transform -> (Tuner) -> Trainer ->
+    Evaluator against the latest blessed model -> Pusher (only a blessed model is pushed)."""
+    example_gen = CsvExampleGen(
+        input_base=config.data_root,
+        # Only CSV files are data: the curated schema may sit in the same folder.
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
+        ),
+        output_config=example_gen_pb2.Output(
+            split_config=example_gen_pb2.SplitConfig(
+                splits=[
+                    example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
+                    example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
+                ]
+            )
+        ),
+    )
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    # Always inferred, so the curated schema can be compared with what the data says.
+    schema_gen = SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
+    )
+    components = [example_gen, statistics_gen, schema_gen]
+
+    if config.schema_path:
+        curated_schema = ImportSchemaGen(schema_file=config.schema_path)
+        components.append(curated_schema)
+        schema = curated_schema.outputs["schema"]
+    else:
+        schema = schema_gen.outputs["schema"]
+
+    example_validator = ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema
+    )
+    transform = Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema,
+        preprocessing_fn=PREPROCESSING_FN,
+    )
+    components += [example_validator, transform]
+
+    custom_config = config.hyperparameters.to_custom_config()
+    tuned_hyperparameters = None
+    if config.enable_tuner:
+        tuner = Tuner(
+            tuner_fn=TUNER_FN,
+            examples=transform.outputs["transformed_examples"],
+            transform_graph=transform.outputs["transform_graph"],
+            schema=schema,
+            train_args=trainer_pb2.TrainArgs(num_steps=config.tuner_train_steps),
+            eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
+            custom_config={**custom_config, "tuner": {"max_trials": config.tuner_trials}},
+        )
+        components.append(tuner)
+        tuned_hyperparameters = tuner.outputs["best_hyperparameters"]
+
+    trainer = Trainer(
+        run_fn=TRAINER_RUN_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema,
+        hyperparameters=tuned_hyperparameters,
+        train_args=trainer_pb2.TrainArgs(num_steps=config.train_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
+        custom_config=custom_config,
+    )
+    latest_blessed_model = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=Model),
+        model_blessing=Channel(type=ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+    evaluator = Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=latest_blessed_model.outputs["model"],
+        eval_config=create_eval_config(config.accuracy_threshold, config.max_accuracy_drop),
+    )
+    pusher = Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(
+                base_directory=config.serving_model_dir
+            )
+        ),
+    )
+    components += [trainer, latest_blessed_model, evaluator, pusher]
+
+    return tfx_pipeline.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=config.pipeline_root,
+        components=components,
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(config.metadata_path),
+        beam_pipeline_args=list(config.beam_args),
+    )

@@ -1,0 +1,337 @@
+"""What a run did, read back from ML Metadata and its artifacts: node states, anomalies,
+metrics, blessing and the pushed model. Printed at the end of a run and saved as JSON."""
+
+import dataclasses
+import math
+import os
+from typing import Any
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from components import features
+from pipeline.evaluation import ACCURACY_METRIC
+
+NOT_RUN = "NOT_RUN"
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """The facts of one pipeline run; `to_json_dict` is the --summary-json format."""
+
+    status: str  # "succeeded" or "failed"
+    run_id: str | None
+    nodes: dict[str, dict[str, Any]]  # node id -> {"state": ..., "seconds": ...}
+    anomalies: list[dict[str, str]]
+    metrics: dict[str, Any]
+    blessed: bool
+    blessing_reason: str
+    pushed_model: str | None
+    failed_node: str | None = None
+    error: str | None = None
+    log_file: str | None = None
+    output_dir: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def open_store(metadata_path: str) -> metadata_store.MetadataStore:
+    """ML Metadata of a local run's SQLite file, opened read-only."""
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = metadata_path
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    return metadata_store.MetadataStore(config)
+
+
+def latest_run_id(store: metadata_store.MetadataStore, pipeline_name: str) -> str | None:
+    """The id of the newest run of `pipeline_name` recorded in ML Metadata."""
+    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline is None:
+        return None
+    runs = [
+        context
+        for context in store.get_children_contexts_by_context(pipeline.id)
+        if context.type == "pipeline_run"
+    ] or store.get_contexts_by_type("pipeline_run")
+    return max(runs, key=lambda c: (c.create_time_since_epoch, c.id)).name if runs else None
+
+
+def node_executions(
+    store: metadata_store.MetadataStore, run_id: str, pipeline_name: str
+) -> dict[str, metadata_store_pb2.Execution]:
+    """Node id -> its execution in run `run_id`, in execution order."""
+    run = store.get_context_by_type_and_name("pipeline_run", run_id)
+    if run is None:
+        return {}
+    prefix = f"{pipeline_name}."
+    by_node = {}
+    for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
+        for context in store.get_contexts_by_execution(execution.id):
+            if context.type == "node" and context.name.startswith(prefix):
+                by_node[context.name.removeprefix(prefix)] = execution
+    return by_node
+
+
+def output_artifacts(
+    store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
+) -> dict[str, list[metadata_store_pb2.Artifact]]:
+    """An execution's output artifacts by output key (e.g. "blessing" -> [artifact])."""
+    events = store.get_events_by_execution_ids([execution.id])
+    output_types = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+    ids_by_key: dict[str, list[int]] = {}
+    for event in events:
+        if event.type in output_types and event.path.steps:
+            ids_by_key.setdefault(event.path.steps[0].key, []).append(event.artifact_id)
+    artifacts = {
+        a.id: a for a in store.get_artifacts_by_id([i for ids in ids_by_key.values() for i in ids])
+    }
+    return {key: [artifacts[i] for i in ids] for key, ids in ids_by_key.items()}
+
+
+def input_keys(store: metadata_store.MetadataStore, execution_id: int) -> set[str]:
+    """The input keys an execution actually received artifacts for."""
+    return {
+        event.path.steps[0].key
+        for event in store.get_events_by_execution_ids([execution_id])
+        if event.type == metadata_store_pb2.Event.INPUT and event.path.steps
+    }
+
+
+def read_anomalies(anomalies_uri: str) -> list[dict[str, str]]:
+    """Every anomaly ExampleValidator recorded, per split and feature."""
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    found = []
+    for split_dir in sorted(tf.io.gfile.glob(os.path.join(anomalies_uri, "Split-*"))):
+        path = os.path.join(split_dir, "SchemaDiff.pb")
+        if not tf.io.gfile.exists(path):
+            continue
+        anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
+        for feature, info in sorted(anomalies.anomaly_info.items()):
+            found.append(
+                {
+                    "split": os.path.basename(split_dir).removeprefix("Split-"),
+                    "feature": feature,
+                    "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
+                    "kind": ", ".join(
+                        anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
+                    ),
+                    "description": info.description or info.short_description,
+                }
+            )
+        if anomalies.HasField("dataset_anomaly_info"):
+            info = anomalies.dataset_anomaly_info
+            found.append(
+                {
+                    "split": os.path.basename(split_dir).removeprefix("Split-"),
+                    "feature": "(dataset)",
+                    "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
+                    "kind": ", ".join(
+                        anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
+                    ),
+                    "description": info.description or info.short_description,
+                }
+            )
+    return found
+
+
+def read_class_names(transform_graph_uri: str) -> list[str]:
+    """Class index -> species name, from the vocabulary tf.Transform wrote."""
+    import tensorflow_transform as tft
+
+    vocabulary = tft.TFTransformOutput(transform_graph_uri).vocabulary_by_name(
+        features.LABEL_VOCABULARY_NAME
+    )
+    return [name.decode() for name in vocabulary]
+
+
+def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
+    """Accuracy and example count overall and per slice, precision and recall per class."""
+    import tensorflow_model_analysis as tfma
+
+    result = tfma.load_eval_result(evaluation_uri)
+    metrics: dict[str, Any] = {"slices": {}}
+    for slice_key, by_output in result.slicing_metrics:
+        by_sub_key = by_output.get("", {})
+        overall = by_sub_key.get("", {})
+        slice_metrics = {
+            "accuracy": _value(overall.get(ACCURACY_METRIC)),
+            "example_count": _value(overall.get("example_count")),
+        }
+        if slice_key == ():
+            metrics.update(slice_metrics)
+            metrics["per_class"] = {
+                class_names[class_id]: {
+                    "precision": _value(by_sub_key.get(f"classId:{class_id}", {}).get("precision")),
+                    "recall": _value(by_sub_key.get(f"classId:{class_id}", {}).get("recall")),
+                }
+                for class_id in range(len(class_names))
+            }
+        else:
+            name = ", ".join(f"{feature}={value}" for feature, value in slice_key)
+            metrics["slices"][name] = slice_metrics
+    return metrics
+
+
+def _value(metric: dict[str, Any] | None) -> float | None:
+    """A TFMA metric value as a float; None where undefined (e.g. precision with no positives)."""
+    if not metric or "doubleValue" not in metric:
+        return None
+    value = float(metric["doubleValue"])
+    return None if math.isnan(value) else value
+
+
+def read_blessing_reason(
+    evaluation_uri: str,
+    blessed: bool,
+    accuracy: float | None,
+    threshold: float,
+    had_baseline: bool,
+) -> str:
+    """Why the Evaluator blessed the model or not, in words."""
+    import tensorflow_model_analysis as tfma
+
+    if blessed:
+        against = (
+            "and did not fall below the last blessed model"
+            if had_baseline
+            else "(no other blessed model to compare with)"
+        )
+        return f"accuracy {accuracy:.4f} >= threshold {threshold} {against}"
+    validation = tfma.load_validation_result(evaluation_uri)
+    failures = [
+        failure.message
+        for per_slice in validation.metric_validations_per_slice
+        for failure in per_slice.failures
+    ]
+    missing = [str(t) for t in validation.missing_thresholds]
+    return "; ".join(failures + missing) or "validation failed (see the Evaluator's output)"
+
+
+def summarize_run(
+    metadata_path: str,
+    pipeline_name: str,
+    expected_nodes: list[str],
+    accuracy_threshold: float,
+    run_id: str | None = None,
+    error: BaseException | None = None,
+    failed_node: str | None = None,
+) -> RunSummary:
+    """Build the summary of run `run_id` (default: the latest) from ML Metadata."""
+    store = open_store(metadata_path)
+    run_id = run_id or latest_run_id(store, pipeline_name)
+    executions = node_executions(store, run_id, pipeline_name) if run_id else {}
+
+    nodes = {}
+    for node in expected_nodes:
+        execution = executions.get(node)
+        if execution is None:
+            nodes[node] = {"state": NOT_RUN, "seconds": None}
+            continue
+        seconds = execution.last_update_time_since_epoch - execution.create_time_since_epoch
+        nodes[node] = {
+            "state": metadata_store_pb2.Execution.State.Name(execution.last_known_state),
+            "seconds": round(seconds / 1000, 3),
+        }
+
+    def outputs_of(node: str) -> dict[str, list[metadata_store_pb2.Artifact]]:
+        ok = ("COMPLETE", "CACHED")
+        return (
+            output_artifacts(store, executions[node])
+            if nodes.get(node, {}).get("state") in ok
+            else {}
+        )
+
+    anomalies = []
+    if artifacts := outputs_of("ExampleValidator").get("anomalies"):
+        anomalies = read_anomalies(artifacts[0].uri)
+
+    metrics: dict[str, Any] = {}
+    blessed, blessing_reason = False, "the Evaluator did not run"
+    evaluator_outputs = outputs_of("Evaluator")
+    if evaluator_outputs:
+        transform_graph = outputs_of("Transform")["transform_graph"][0].uri
+        evaluation_uri = evaluator_outputs["evaluation"][0].uri
+        metrics = read_metrics(evaluation_uri, read_class_names(transform_graph))
+        blessing = evaluator_outputs["blessing"][0]
+        blessed = blessing.custom_properties["blessed"].int_value == 1
+        had_baseline = "baseline_model" in input_keys(store, executions["Evaluator"].id)
+        blessing_reason = read_blessing_reason(
+            evaluation_uri, blessed, metrics.get("accuracy"), accuracy_threshold, had_baseline
+        )
+
+    pushed_model = None
+    if artifacts := outputs_of("Pusher").get("pushed_model"):
+        properties = artifacts[0].custom_properties
+        if properties["pushed"].int_value == 1:
+            pushed_model = properties["pushed_destination"].string_value
+
+    failed = error is not None or any(
+        node["state"] not in ("COMPLETE", "CACHED") for node in nodes.values()
+    )
+    if failed and failed_node is None:
+        failed_node = next(
+            (n for n, node in nodes.items() if node["state"] not in ("COMPLETE", "CACHED")), None
+        )
+    return RunSummary(
+        status="failed" if failed else "succeeded",
+        run_id=run_id,
+        nodes=nodes,
+        anomalies=anomalies,
+        metrics=metrics,
+        blessed=blessed,
+        blessing_reason=blessing_reason,
+        pushed_model=pushed_model,
+        failed_node=failed_node,
+        error=None if error is None else f"{type(error).__name__}: {error}",
+    )
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The end-of-run report for the terminal."""
+    lines = [
+        f"Run {summary.run_id}: {summary.status.upper()}",
+        "",
+        "  node                             state       seconds",
+    ]
+    for node, result in summary.nodes.items():
+        seconds = "" if result["seconds"] is None else f"{result['seconds']:8.1f}"
+        lines.append(f"  {node:<32} {result['state']:<10} {seconds}")
+    lines.append("")
+    if summary.anomalies:
+        lines.append(f"Anomalies: {len(summary.anomalies)}")
+        for anomaly in summary.anomalies:
+            lines.append(
+                f"  [{anomaly['split']}] {anomaly['feature']}: {anomaly['kind']} "
+                f"({anomaly['severity']}): {anomaly['description']}"
+            )
+    else:
+        lines.append("Anomalies: none")
+    if summary.metrics:
+        metrics = summary.metrics
+        lines.append(
+            f"Eval accuracy: {metrics['accuracy']:.4f} on {metrics['example_count']:.0f} examples"
+        )
+        for name, per_class in metrics.get("per_class", {}).items():
+            lines.append(
+                f"  {name:<12} precision {_fmt(per_class['precision'])}"
+                f"  recall {_fmt(per_class['recall'])}"
+            )
+        for name, slice_metrics in metrics.get("slices", {}).items():
+            lines.append(
+                f"  slice {name:<24} accuracy {_fmt(slice_metrics['accuracy'])}"
+                f" ({slice_metrics['example_count']:.0f} examples)"
+            )
+    lines.append(f"Blessed: {'yes' if summary.blessed else 'no'}: {summary.blessing_reason}")
+    lines.append(f"Pushed model: {summary.pushed_model or 'none'}")
+    if summary.status == "failed":
+        lines.append(f"FAILED at {summary.failed_node or 'pipeline set-up'}: {summary.error}")
+    if summary.log_file:
+        lines.append(f"Full log: {summary.log_file}")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "  n/a " if value is None else f"{value:.4f}"

@@ -1,0 +1,38 @@
+"""HParams: the typed hyperparameters that travel as custom_config."""
+
+import json
+
+import pytest
+
+from components.hyperparameters import HParams
+
+
+def test_round_trips_through_json_custom_config():
+    hparams = HParams(hidden_units=(16, 8), learning_rate=0.003, batch_size=32, seed=7)
+    custom_config = json.loads(json.dumps(hparams.to_custom_config()))
+    assert HParams.from_custom_config(custom_config) == hparams
+
+
+def test_missing_custom_config_gives_the_reference_model():
+    assert HParams.from_custom_config(None) == HParams(hidden_units=(10, 10), learning_rate=0.01)
+
+
+def test_unknown_key_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="dropout"):
+        HParams.from_custom_config({"hyperparameters": {"dropout": 0.5}})
+
+
+def test_tuned_values_override_layer_sizes_and_learning_rate():
+    tuned = HParams().with_tuned({"units_0": 16, "units_1": 4, "learning_rate": 0.03})
+    assert tuned.hidden_units == (16, 4)
+    assert tuned.learning_rate == 0.03
+    assert tuned.batch_size == HParams().batch_size
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"hidden_units": ()}, {"hidden_units": (10, 0)}, {"learning_rate": 0}, {"batch_size": 0}],
+)
+def test_invalid_values_are_rejected(bad):
+    with pytest.raises(ValueError):
+        HParams(**bad)

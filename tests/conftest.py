@@ -1,0 +1,18 @@
+"""Shared test fixtures. Importing `components` first pins Keras 2 before TensorFlow loads."""
+
+import csv
+import pathlib
+
+import pytest
+
+import components  # noqa: F401 - sets TF_USE_LEGACY_KERAS before any test imports TensorFlow
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
+
+
+@pytest.fixture(scope="session")
+def iris_rows() -> list[dict[str, str]]:
+    """The 150 raw rows of the sample data, as the CSV has them."""
+    with IRIS_CSV.open(newline="") as f:
+        return list(csv.DictReader(f))

@@ -1,0 +1,88 @@
+"""Run flags -> PipelineConfig, and the config's own checks."""
+
+import argparse
+import os
+
+import pytest
+
+from pipeline.cli import add_run_arguments, config_from_args
+from pipeline.config import PipelineConfig
+from tests.conftest import REPO_ROOT
+
+
+def parse(*flags: str) -> PipelineConfig:
+    parser = argparse.ArgumentParser()
+    add_run_arguments(parser)
+    return config_from_args(parser.parse_args(list(flags)))
+
+
+@pytest.fixture(autouse=True)
+def in_repo_root(monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+
+
+def test_defaults_describe_a_local_run_on_the_sample_data():
+    config = parse()
+    assert config.data_root == "data/iris"
+    assert config.schema_path == os.path.join("data/iris", "schema.pbtxt")
+    assert config.output_dir == "outputs"
+    assert config.train_steps == 1000
+    assert config.enable_cache is True
+    assert config.enable_tuner is False
+    assert config.beam_args == ()
+
+
+def test_flags_set_every_field(tmp_path):
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    config = parse(
+        "--data-root",
+        str(tmp_path),
+        "--output-dir",
+        "/tmp/out",
+        "--train-steps",
+        "42",
+        "--no-cache",
+        "--tuner",
+        "--accuracy-threshold",
+        "0.8",
+        "--beam-arg=--direct_num_workers=2",
+        "--beam-arg=--direct_running_mode=multi_processing",
+    )
+    assert config.data_root == str(tmp_path)
+    assert config.schema_path is None  # no schema.pbtxt beside that data
+    assert config.output_dir == "/tmp/out"
+    assert config.train_steps == 42
+    assert config.enable_cache is False
+    assert config.enable_tuner is True
+    assert config.accuracy_threshold == 0.8
+    assert config.beam_args == ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
+
+
+def test_enable_cache_flag_is_accepted():
+    assert parse("--enable-cache").enable_cache is True
+
+
+def test_missing_data_root_is_named():
+    with pytest.raises(SystemExit, match="--data-root /no/such/dir"):
+        parse("--data-root", "/no/such/dir")
+
+
+def test_missing_schema_is_named():
+    with pytest.raises(SystemExit, match="--schema nope.pbtxt"):
+        parse("--schema", "nope.pbtxt")
+
+
+@pytest.mark.parametrize(
+    "field, value", [("train_steps", 0), ("accuracy_threshold", 1.5), ("max_accuracy_drop", -0.1)]
+)
+def test_invalid_values_are_rejected_with_the_field_name(field, value):
+    with pytest.raises(ValueError, match=field):
+        PipelineConfig(**{field: value})
+
+
+def test_paths_become_absolute_but_uris_stay():
+    config = PipelineConfig(output_dir="gs://bucket/run").with_absolute_paths()
+    assert config.output_dir == "gs://bucket/run"
+    assert config.data_root == str(REPO_ROOT / "data" / "iris")
+    assert config.metadata_path == "gs://bucket/run/metadata.sqlite"
+    assert config.serving_model_dir == "gs://bucket/run/serving_model/iris"

@@ -1,0 +1,78 @@
+"""The pipeline graph: which nodes exist and what feeds what."""
+
+import json
+
+import pytest
+
+from pipeline.config import PipelineConfig
+from pipeline.pipeline import create_pipeline
+
+
+def graph(config: PipelineConfig) -> dict[str, set[str]]:
+    """Node id -> ids of the nodes it reads from."""
+    tfx_pipeline = create_pipeline(config)
+    return {c.id: {u.id for u in c.upstream_nodes} for c in tfx_pipeline.components}
+
+
+@pytest.fixture(scope="module")
+def default_graph():
+    return graph(PipelineConfig(output_dir="/tmp/unused"))
+
+
+def test_every_component_is_wired(default_graph):
+    assert set(default_graph) == {
+        "CsvExampleGen",
+        "StatisticsGen",
+        "SchemaGen",
+        "ImportSchemaGen",
+        "ExampleValidator",
+        "Transform",
+        "Trainer",
+        "latest_blessed_model_resolver",
+        "Evaluator",
+        "Pusher",
+    }
+
+
+def test_edges_follow_the_data(default_graph):
+    assert default_graph == {
+        "CsvExampleGen": set(),
+        "ImportSchemaGen": set(),
+        "latest_blessed_model_resolver": set(),
+        "StatisticsGen": {"CsvExampleGen"},
+        "SchemaGen": {"StatisticsGen"},
+        # The curated schema, not the inferred one, drives validation, Transform and training.
+        "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
+        "Transform": {"CsvExampleGen", "ImportSchemaGen"},
+        "Trainer": {"Transform", "ImportSchemaGen"},
+        "Evaluator": {"CsvExampleGen", "Trainer", "latest_blessed_model_resolver"},
+        "Pusher": {"Trainer", "Evaluator"},
+    }
+
+
+def test_without_a_curated_schema_the_inferred_one_drives():
+    edges = graph(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
+    assert "ImportSchemaGen" not in edges
+    assert edges["ExampleValidator"] == {"StatisticsGen", "SchemaGen"}
+    assert edges["Transform"] == {"CsvExampleGen", "SchemaGen"}
+
+
+def test_tuner_feeds_the_trainer_when_enabled():
+    edges = graph(PipelineConfig(output_dir="/tmp/unused", enable_tuner=True))
+    assert edges["Tuner"] == {"Transform", "ImportSchemaGen"}
+    assert edges["Trainer"] == {"Transform", "ImportSchemaGen", "Tuner"}
+
+
+def test_hyperparameters_and_steps_reach_the_trainer():
+    config = PipelineConfig(output_dir="/tmp/unused", train_steps=77)
+    trainer = next(c for c in create_pipeline(config).components if c.id == "Trainer")
+    custom_config = json.loads(trainer.exec_properties["custom_config"])
+    assert custom_config == config.hyperparameters.to_custom_config()
+    assert trainer.exec_properties["train_args"].num_steps == 77
+    assert trainer.exec_properties["run_fn"] == "components.trainer.run_fn"
+
+
+def test_outputs_live_under_the_output_dir():
+    tfx_pipeline = create_pipeline(PipelineConfig(output_dir="/srv/out"))
+    assert tfx_pipeline.pipeline_info.pipeline_root == "/srv/out/tfx"
+    assert tfx_pipeline.metadata_connection_config.sqlite.filename_uri == "/srv/out/metadata.sqlite"
