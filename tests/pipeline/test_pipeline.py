@@ -68,7 +68,7 @@ def test_hyperparameters_and_steps_reach_the_trainer():
     trainer = next(c for c in create_pipeline(config).components if c.id == "Trainer")
     custom_config = json.loads(trainer.exec_properties["custom_config"])
     assert custom_config == config.hyperparameters.to_custom_config()
-    assert trainer.exec_properties["train_args"].num_steps == 77
+    assert json.loads(trainer.exec_properties["train_args"]) == {"num_steps": 77}
     assert trainer.exec_properties["run_fn"] == "components.trainer.run_fn"
 
 
