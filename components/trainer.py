@@ -36,7 +36,7 @@ def run_fn(fn_args: FnArgs) -> None:
     # Same data and config give the same weights, hence the same evaluation, run after run.
     tf.config.experimental.enable_op_determinism()
 
-    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     num_classes = tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY_NAME)
     train_dataset = data.make_dataset(
         fn_args.train_files,

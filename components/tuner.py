@@ -25,7 +25,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """Build the search; TFX runs it and hands the best values to the Trainer."""
     base = HParams.from_custom_config(fn_args.custom_config)
     max_trials = int(fn_args.custom_config[TUNER_CONFIG_KEY]["max_trials"])
-    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
     num_classes = tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY_NAME)
 
     def build(tuned: keras_tuner.HyperParameters):

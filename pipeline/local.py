@@ -77,7 +77,7 @@ def run_locally(
 
 def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
     """Build and run the pipeline; whatever happens, read back what ML Metadata recorded."""
-    from pipeline.summary import RunSummary, summarize_run
+    from pipeline.summary import RunSummary, describe_error, summarize_run
 
     error = None
     expected_nodes: list[str] = []
@@ -91,7 +91,7 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
         LocalDagRunner().run(tfx_pipeline)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, with its node, below.
         logging.exception("Pipeline run failed")
-        progress.node_failed(exc)
+        progress.node_failed(describe_error(exc))
         error = exc
     if not os.path.exists(config.metadata_path):
         return RunSummary(

@@ -35,7 +35,7 @@ class NodeProgress(logging.Handler):
             self._print(f"  ✓ {node:<32} {outcome:<7}{seconds:7.1f} s")
             self.running_node = None
 
-    def node_failed(self, error: BaseException) -> None:
+    def node_failed(self, error: str) -> None:
         """Report the node that was running when the run stopped with `error`."""
         if self.running_node:
             seconds = time.monotonic() - self._started_at[self.running_node]

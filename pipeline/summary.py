@@ -285,8 +285,22 @@ def summarize_run(
         blessing_reason=blessing_reason,
         pushed_model=pushed_model,
         failed_node=failed_node,
-        error=None if error is None else f"{type(error).__name__}: {error}",
+        error=None if error is None else describe_error(error),
     )
+
+
+def describe_error(error: BaseException) -> str:
+    """The error and, when different, its root cause: Beam re-raises a component's failure
+    wrapped in messages that name the step but not what was wrong with the data."""
+    root = error
+    seen = {id(error)}
+    while (inner := root.__cause__ or root.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        root = inner
+    message = f"{type(error).__name__}: {error}"
+    if root is not error and str(root) not in str(error):
+        message += f" (caused by {type(root).__name__}: {root})"
+    return message
 
 
 def format_summary(summary: RunSummary) -> str:

@@ -1,0 +1,244 @@
+"""The real pipeline, run as a user runs it (`python local_runner.py ...`), checked through
+its summary, ML Metadata and the pushed SavedModel loaded fresh from disk."""
+
+import collections
+import dataclasses
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from components import features
+from pipeline.summary import node_executions, open_store, output_artifacts
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+ALL_NODES = {
+    "CsvExampleGen",
+    "StatisticsGen",
+    "SchemaGen",
+    "ImportSchemaGen",
+    "ExampleValidator",
+    "Transform",
+    "Trainer",
+    "latest_blessed_model_resolver",
+    "Evaluator",
+    "Pusher",
+}
+# Nodes whose inputs do not change between two runs on the same data and config.
+UPSTREAM_OF_EVALUATION = ALL_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
+SPECIES = {"setosa", "versicolor", "virginica"}
+
+
+@dataclasses.dataclass
+class Run:
+    """One `python local_runner.py` process and what it left behind."""
+
+    returncode: int
+    stdout: str
+    summary: dict
+    executions_per_node: dict[str, int]  # in the whole ML Metadata store, right after the run
+    states: dict[str, str]  # node -> execution state in this run
+
+
+def run_pipeline(output_dir: pathlib.Path, *flags: str) -> Run:
+    runs_so_far = len(list(output_dir.parent.glob("summary-*.json")))
+    summary_path = output_dir.parent / f"summary-{runs_so_far}.json"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "local_runner.py",
+            "--output-dir",
+            str(output_dir),
+            "--summary-json",
+            str(summary_path),
+            *flags,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    summary = json.loads(summary_path.read_text())
+    store = open_store(str(output_dir / "metadata.sqlite"))
+    executions = collections.Counter()
+    for context in store.get_contexts_by_type("node"):
+        executions[context.name.removeprefix("iris.")] += len(
+            store.get_executions_by_context(context.id)
+        )
+    states = {node: result["state"] for node, result in summary["nodes"].items()}
+    return Run(process.returncode, process.stdout, summary, dict(executions), states)
+
+
+@pytest.fixture(scope="module")
+def output_dir(tmp_path_factory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("e2e") / "outputs"
+
+
+@pytest.fixture(scope="module")
+def first_run(output_dir) -> Run:
+    return run_pipeline(output_dir)
+
+
+@pytest.fixture(scope="module")
+def cached_reruns(first_run, output_dir) -> tuple[Run, Run]:
+    return run_pipeline(output_dir), run_pipeline(output_dir)
+
+
+def test_run_succeeds_with_every_node_complete(first_run):
+    assert first_run.returncode == 0, first_run.stdout
+    assert first_run.summary["status"] == "succeeded"
+    assert first_run.states == {node: "COMPLETE" for node in ALL_NODES}
+
+
+def test_every_node_executed_exactly_once_in_ml_metadata(first_run):
+    assert first_run.executions_per_node == {node: 1 for node in ALL_NODES}
+
+
+def test_terminal_shows_progress_and_summary_but_not_tensorflow_logs(first_run, output_dir):
+    for node in ALL_NODES:
+        assert re.search(rf"▸ {node} …", first_run.stdout)
+        assert re.search(rf"✓ {node}\s+done\s+\d+\.\d s", first_run.stdout)
+    assert "Blessed: yes" in first_run.stdout
+    assert "tensorflow/core" not in first_run.stdout
+    log_file = pathlib.Path(first_run.summary["log_file"])
+    assert log_file.parent == output_dir / "logs"
+    assert "Component Trainer is finished." in log_file.read_text()
+
+
+def test_no_anomalies_on_the_sample_data(first_run):
+    assert first_run.summary["anomalies"] == []
+
+
+def test_model_is_evaluated_overall_per_class_and_per_species(first_run):
+    metrics = first_run.summary["metrics"]
+    assert metrics["accuracy"] >= 0.9
+    assert metrics["example_count"] > 30
+    assert set(metrics["per_class"]) == SPECIES
+    for per_class in metrics["per_class"].values():
+        assert 0.8 <= per_class["precision"] <= 1.0
+        assert 0.8 <= per_class["recall"] <= 1.0
+    assert set(metrics["slices"]) == {f"species={name}" for name in SPECIES}
+    slice_counts = sum(s["example_count"] for s in metrics["slices"].values())
+    assert slice_counts == metrics["example_count"]
+
+
+def test_model_is_blessed_and_pushed_to_a_versioned_directory(first_run, output_dir):
+    assert first_run.summary["blessed"] is True
+    assert "accuracy" in first_run.summary["blessing_reason"]
+    pushed = pathlib.Path(first_run.summary["pushed_model"])
+    assert pushed.parent == output_dir / "serving_model" / "iris"
+    assert pushed.name.isdigit()
+    assert (pushed / "saved_model.pb").exists()
+
+
+def serialized_examples(rows: list[dict[str, str]]) -> tf.Tensor:
+    """The raw features of `rows` as serialized tf.Examples, without the label."""
+    examples = []
+    for row in rows:
+        feature = {
+            key: tf.train.Feature(float_list=tf.train.FloatList(value=[float(row[key])]))
+            for key in features.NUMERIC_FEATURE_KEYS
+        }
+        examples.append(
+            tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+        )
+    return tf.constant(examples)
+
+
+def test_pushed_model_classifies_the_raw_rows_by_species_name(first_run, iris_rows):
+    model = tf.saved_model.load(first_run.summary["pushed_model"])
+    outputs = model.signatures["serving_default"](examples=serialized_examples(iris_rows))
+    names = [name.decode() for name in outputs["class_name"].numpy()]
+    assert set(names) <= SPECIES
+    correct = sum(name == row["species"] for name, row in zip(names, iris_rows, strict=True))
+    assert correct / len(iris_rows) >= 0.9
+    probabilities = outputs["probabilities"].numpy()
+    assert probabilities.shape == (150, 3)
+    assert probabilities.sum(axis=1) == pytest.approx([1.0] * 150, abs=1e-5)
+    assert (probabilities.argmax(axis=1) == outputs["class_index"].numpy()).all()
+
+
+def test_cached_rerun_reexecutes_only_what_must(cached_reruns):
+    second, third = cached_reruns
+    assert second.returncode == 0, second.stdout
+    assert {node: second.states[node] for node in UPSTREAM_OF_EVALUATION} == {
+        node: "CACHED" for node in UPSTREAM_OF_EVALUATION
+    }
+    # The first run's model is now the latest blessed one: the Evaluator's baseline input
+    # changed, so it (and the Pusher after it) must run again, once.
+    assert second.states["Evaluator"] == "COMPLETE"
+    # After that nothing changed at all: every node but the resolver is a cache hit.
+    assert third.returncode == 0, third.stdout
+    assert {node: third.states[node] for node in ALL_NODES - {"latest_blessed_model_resolver"}} == {
+        node: "CACHED" for node in ALL_NODES - {"latest_blessed_model_resolver"}
+    }
+    assert third.executions_per_node["Trainer"] == 3  # all three runs record a Trainer execution
+    assert third.summary["metrics"]["accuracy"] == second.summary["metrics"]["accuracy"]
+
+
+def test_retraining_is_deterministic_and_compared_with_the_blessed_model(
+    first_run, cached_reruns, output_dir
+):
+    rerun = run_pipeline(output_dir, "--no-cache")
+    assert rerun.returncode == 0, rerun.stdout
+    assert set(rerun.states.values()) == {"COMPLETE"}
+    # Same data, same config, same seed: the same model quality, to the last digit.
+    assert rerun.summary["metrics"] == first_run.summary["metrics"]
+    assert rerun.summary["blessed"] is True
+    assert "did not fall below the last blessed model" in rerun.summary["blessing_reason"]
+    assert rerun.summary["pushed_model"] != first_run.summary["pushed_model"]
+
+
+def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    columns = [*features.NUMERIC_FEATURE_KEYS[:3], features.LABEL_KEY]  # petal_width is gone
+    lines = [",".join(columns)] + [",".join(row[c] for c in columns) for row in iris_rows]
+    (data_root / "iris.csv").write_text("\n".join(lines) + "\n")
+    run = run_pipeline(
+        tmp_path / "outputs",
+        "--data-root",
+        str(data_root),
+        "--schema",
+        str(REPO_ROOT / "data" / "iris" / "schema.pbtxt"),
+    )
+    assert run.returncode == 1
+    assert run.summary["status"] == "failed"
+    assert run.summary["failed_node"] == "Transform"
+    assert "petal_width" in run.summary["error"]
+    assert run.states["Transform"] == "FAILED"
+    assert run.states["Trainer"] == "NOT_RUN"
+    assert run.summary["pushed_model"] is None
+    assert "FAILED at Transform" in run.stdout
+
+
+def test_tuner_best_hyperparameters_reach_the_trainer(tmp_path):
+    # Short training: this checks the Tuner -> Trainer path with tf-keras, not model quality.
+    run = run_pipeline(
+        tmp_path / "outputs", "--tuner", "--train-steps", "100", "--accuracy-threshold", "0"
+    )
+    assert run.returncode == 0, run.stdout
+    assert run.states["Tuner"] == "COMPLETE"
+    assert run.states["Trainer"] == "COMPLETE"
+
+    store = open_store(str(tmp_path / "outputs" / "metadata.sqlite"))
+    executions = node_executions(store, run.summary["run_id"], "iris")
+    best_uri = output_uri(store, executions["Tuner"], "best_hyperparameters")
+    best = json.loads((pathlib.Path(best_uri) / "best_hyperparameters.txt").read_text())["values"]
+    model_run_uri = output_uri(store, executions["Trainer"], "model_run")
+    used = json.loads((pathlib.Path(model_run_uri) / "hyperparameters.json").read_text())
+    assert used["hidden_units"] == [best["units_0"], best["units_1"]]
+    assert used["learning_rate"] == best["learning_rate"]
+    assert run.summary["pushed_model"] is not None
+
+
+def output_uri(store, execution, key: str) -> str:
+    """The URI of an execution's (single) output artifact under `key`."""
+    return output_artifacts(store, execution)[key][0].uri
