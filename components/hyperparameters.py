@@ -9,12 +9,18 @@ CUSTOM_CONFIG_KEY = "hyperparameters"
 
 @dataclasses.dataclass(frozen=True)
 class HParams:
-    """Everything that shapes training; the defaults are the Iris reference model."""
+    """Everything that shapes training; the defaults are the Iris reference model.
+
+    The pipeline hands train_steps and eval_steps to TFX as the Trainer's TrainArgs and
+    EvalArgs, which is where run_fn reads them (fn_args.train_steps).
+    """
 
     hidden_units: tuple[int, ...] = (10, 10)
     learning_rate: float = 0.01
     batch_size: int = 20
     eval_batch_size: int = 50
+    train_steps: int = 1000
+    eval_steps: int = 5
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -22,10 +28,9 @@ class HParams:
             raise ValueError(f"hidden_units must be positive layer sizes, got {self.hidden_units}")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
-        if self.batch_size < 1 or self.eval_batch_size < 1:
-            raise ValueError(
-                f"batch sizes must be >= 1, got {self.batch_size} and {self.eval_batch_size}"
-            )
+        for name in ("batch_size", "eval_batch_size", "train_steps", "eval_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
     def to_custom_config(self) -> dict[str, Any]:
         """The JSON-serialisable form TFX stores in the Trainer's and Tuner's custom_config."""

@@ -1,11 +1,11 @@
 """`python -m pipeline`: run the pipeline locally, or infer a schema to start curating."""
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Sequence
 
+from components.hyperparameters import HParams
 from pipeline.config import PipelineConfig
 
 
@@ -31,7 +31,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--train-steps",
         type=int,
-        default=defaults.train_steps,
+        default=defaults.hyperparameters.train_steps,
         help="training steps (default: %(default)s)",
     )
     parser.add_argument(
@@ -87,12 +87,11 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         raise SystemExit(f"--schema {schema_path}: no such file")
     if not os.path.isdir(args.data_root):
         raise SystemExit(f"--data-root {args.data_root}: no such directory")
-    return dataclasses.replace(
-        PipelineConfig(),
+    return PipelineConfig(
         data_root=args.data_root,
         schema_path=schema_path,
         output_dir=args.output_dir,
-        train_steps=args.train_steps,
+        hyperparameters=HParams(train_steps=args.train_steps),
         accuracy_threshold=args.accuracy_threshold,
         enable_cache=args.enable_cache,
         enable_tuner=args.tuner,

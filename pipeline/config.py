@@ -16,8 +16,6 @@ class PipelineConfig:
     schema_path: str | None = "data/iris/schema.pbtxt"
     # Every output of a run lives under this directory (may be gs://... on a cluster).
     output_dir: str = "outputs"
-    train_steps: int = 1000
-    eval_steps: int = 5
     hyperparameters: HParams = HParams()
     # Blessing: accuracy must reach this, and drop by at most this much against the last
     # blessed model.
@@ -31,7 +29,7 @@ class PipelineConfig:
     beam_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("train_steps", "eval_steps", "tuner_trials", "tuner_train_steps"):
+        for name in ("tuner_trials", "tuner_train_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.accuracy_threshold <= 1:

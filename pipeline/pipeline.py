@@ -81,7 +81,7 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
             transform_graph=transform.outputs["transform_graph"],
             schema=schema,
             train_args=trainer_pb2.TrainArgs(num_steps=config.tuner_train_steps),
-            eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
+            eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
             custom_config={**custom_config, "tuner": {"max_trials": config.tuner_trials}},
         )
         components.append(tuner)
@@ -93,8 +93,8 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
         transform_graph=transform.outputs["transform_graph"],
         schema=schema,
         hyperparameters=tuned_hyperparameters,
-        train_args=trainer_pb2.TrainArgs(num_steps=config.train_steps),
-        eval_args=trainer_pb2.EvalArgs(num_steps=config.eval_steps),
+        train_args=trainer_pb2.TrainArgs(num_steps=config.hyperparameters.train_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
         custom_config=custom_config,
     )
     latest_blessed_model = Resolver(

@@ -31,8 +31,16 @@ def test_tuned_values_override_layer_sizes_and_learning_rate():
 
 @pytest.mark.parametrize(
     "bad",
-    [{"hidden_units": ()}, {"hidden_units": (10, 0)}, {"learning_rate": 0}, {"batch_size": 0}],
+    [
+        {"hidden_units": ()},
+        {"hidden_units": (10, 0)},
+        {"learning_rate": 0},
+        {"batch_size": 0},
+        {"train_steps": 0},
+        {"eval_steps": -1},
+    ],
 )
-def test_invalid_values_are_rejected(bad):
-    with pytest.raises(ValueError):
+def test_invalid_values_are_rejected_naming_the_field(bad):
+    (field,) = bad
+    with pytest.raises(ValueError, match=field):
         HParams(**bad)

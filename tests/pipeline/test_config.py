@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from components.hyperparameters import HParams
 from pipeline.cli import add_run_arguments, config_from_args
 from pipeline.config import PipelineConfig
 from tests.conftest import REPO_ROOT
@@ -26,7 +27,8 @@ def test_defaults_describe_a_local_run_on_the_sample_data():
     assert config.data_root == "data/iris"
     assert config.schema_path == os.path.join("data/iris", "schema.pbtxt")
     assert config.output_dir == "outputs"
-    assert config.train_steps == 1000
+    assert config.hyperparameters == HParams()
+    assert config.hyperparameters.train_steps == 1000
     assert config.enable_cache is True
     assert config.enable_tuner is False
     assert config.beam_args == ()
@@ -51,7 +53,7 @@ def test_flags_set_every_field(tmp_path):
     assert config.data_root == str(tmp_path)
     assert config.schema_path is None  # no schema.pbtxt beside that data
     assert config.output_dir == "/tmp/out"
-    assert config.train_steps == 42
+    assert config.hyperparameters == HParams(train_steps=42)
     assert config.enable_cache is False
     assert config.enable_tuner is True
     assert config.accuracy_threshold == 0.8
@@ -73,7 +75,7 @@ def test_missing_schema_is_named():
 
 
 @pytest.mark.parametrize(
-    "field, value", [("train_steps", 0), ("accuracy_threshold", 1.5), ("max_accuracy_drop", -0.1)]
+    "field, value", [("tuner_trials", 0), ("accuracy_threshold", 1.5), ("max_accuracy_drop", -0.1)]
 )
 def test_invalid_values_are_rejected_with_the_field_name(field, value):
     with pytest.raises(ValueError, match=field):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from components.hyperparameters import HParams
 from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
 
@@ -64,7 +65,7 @@ def test_tuner_feeds_the_trainer_when_enabled():
 
 
 def test_hyperparameters_and_steps_reach_the_trainer():
-    config = PipelineConfig(output_dir="/tmp/unused", train_steps=77)
+    config = PipelineConfig(output_dir="/tmp/unused", hyperparameters=HParams(train_steps=77))
     trainer = next(c for c in create_pipeline(config).components if c.id == "Trainer")
     custom_config = json.loads(trainer.exec_properties["custom_config"])
     assert custom_config == config.hyperparameters.to_custom_config()
