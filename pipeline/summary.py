@@ -103,37 +103,28 @@ def read_anomalies(anomalies_uri: str) -> list[dict[str, str]]:
     import tensorflow as tf
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
+    def record(split: str, feature: str, info: anomalies_pb2.AnomalyInfo) -> dict[str, str]:
+        return {
+            "split": split,
+            "feature": feature,
+            "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
+            "kind": ", ".join(
+                anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
+            ),
+            "description": info.description or info.short_description,
+        }
+
     found = []
     for split_dir in sorted(tf.io.gfile.glob(os.path.join(anomalies_uri, "Split-*"))):
         path = os.path.join(split_dir, "SchemaDiff.pb")
         if not tf.io.gfile.exists(path):
             continue
+        split = os.path.basename(split_dir).removeprefix("Split-")
         anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
         for feature, info in sorted(anomalies.anomaly_info.items()):
-            found.append(
-                {
-                    "split": os.path.basename(split_dir).removeprefix("Split-"),
-                    "feature": feature,
-                    "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
-                    "kind": ", ".join(
-                        anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
-                    ),
-                    "description": info.description or info.short_description,
-                }
-            )
+            found.append(record(split, feature, info))
         if anomalies.HasField("dataset_anomaly_info"):
-            info = anomalies.dataset_anomaly_info
-            found.append(
-                {
-                    "split": os.path.basename(split_dir).removeprefix("Split-"),
-                    "feature": "(dataset)",
-                    "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
-                    "kind": ", ".join(
-                        anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
-                    ),
-                    "description": info.description or info.short_description,
-                }
-            )
+            found.append(record(split, "(dataset)", anomalies.dataset_anomaly_info))
     return found
 
 

@@ -9,6 +9,21 @@ import components  # noqa: F401 - sets TF_USE_LEGACY_KERAS before any test impor
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
+# The node ids of the pipeline the default PipelineConfig builds.
+DEFAULT_NODES = frozenset(
+    {
+        "CsvExampleGen",
+        "StatisticsGen",
+        "SchemaGen",
+        "ImportSchemaGen",
+        "ExampleValidator",
+        "Transform",
+        "Trainer",
+        "latest_blessed_model_resolver",
+        "Evaluator",
+        "Pusher",
+    }
+)
 
 
 @pytest.fixture(scope="session")

@@ -14,24 +14,12 @@ import tensorflow as tf
 
 from components import features
 from pipeline.summary import node_executions, open_store, output_artifacts
-from tests.conftest import REPO_ROOT
+from tests.conftest import DEFAULT_NODES, REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-ALL_NODES = {
-    "CsvExampleGen",
-    "StatisticsGen",
-    "SchemaGen",
-    "ImportSchemaGen",
-    "ExampleValidator",
-    "Transform",
-    "Trainer",
-    "latest_blessed_model_resolver",
-    "Evaluator",
-    "Pusher",
-}
 # Nodes whose inputs do not change between two runs on the same data and config.
-UPSTREAM_OF_EVALUATION = ALL_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
+UPSTREAM_OF_EVALUATION = DEFAULT_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
 SPECIES = {"setosa", "versicolor", "virginica"}
 
 
@@ -94,15 +82,15 @@ def cached_reruns(first_run, output_dir) -> tuple[Run, Run]:
 def test_run_succeeds_with_every_node_complete(first_run):
     assert first_run.returncode == 0, first_run.stdout
     assert first_run.summary["status"] == "succeeded"
-    assert first_run.states == {node: "COMPLETE" for node in ALL_NODES}
+    assert first_run.states == {node: "COMPLETE" for node in DEFAULT_NODES}
 
 
 def test_every_node_executed_exactly_once_in_ml_metadata(first_run):
-    assert first_run.executions_per_node == {node: 1 for node in ALL_NODES}
+    assert first_run.executions_per_node == {node: 1 for node in DEFAULT_NODES}
 
 
 def test_terminal_shows_progress_and_summary_but_not_tensorflow_logs(first_run, output_dir):
-    for node in ALL_NODES:
+    for node in DEFAULT_NODES:
         assert re.search(rf"▸ {node} …", first_run.stdout)
         assert re.search(rf"✓ {node}\s+done\s+\d+\.\d s", first_run.stdout)
     assert "Blessed: yes" in first_run.stdout
@@ -176,9 +164,9 @@ def test_cached_rerun_reexecutes_only_what_must(cached_reruns):
     assert second.states["Evaluator"] == "COMPLETE"
     # After that nothing changed at all: every node but the resolver is a cache hit.
     assert third.returncode == 0, third.stdout
-    assert {node: third.states[node] for node in ALL_NODES - {"latest_blessed_model_resolver"}} == {
-        node: "CACHED" for node in ALL_NODES - {"latest_blessed_model_resolver"}
-    }
+    assert {
+        node: third.states[node] for node in DEFAULT_NODES - {"latest_blessed_model_resolver"}
+    } == {node: "CACHED" for node in DEFAULT_NODES - {"latest_blessed_model_resolver"}}
     assert third.executions_per_node["Trainer"] == 3  # all three runs record a Trainer execution
     assert third.summary["metrics"]["accuracy"] == second.summary["metrics"]["accuracy"]
 

@@ -7,6 +7,7 @@ import pytest
 from components.hyperparameters import HParams
 from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
+from tests.conftest import DEFAULT_NODES
 
 
 def graph(config: PipelineConfig) -> dict[str, set[str]]:
@@ -21,18 +22,7 @@ def default_graph():
 
 
 def test_every_component_is_wired(default_graph):
-    assert set(default_graph) == {
-        "CsvExampleGen",
-        "StatisticsGen",
-        "SchemaGen",
-        "ImportSchemaGen",
-        "ExampleValidator",
-        "Transform",
-        "Trainer",
-        "latest_blessed_model_resolver",
-        "Evaluator",
-        "Pusher",
-    }
+    assert set(default_graph) == DEFAULT_NODES
 
 
 def test_edges_follow_the_data(default_graph):

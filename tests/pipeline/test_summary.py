@@ -1,0 +1,60 @@
+"""Reading a run's findings back: anomalies as ExampleValidator writes them, and errors."""
+
+import pandas as pd
+import pytest
+import tensorflow_data_validation as tfdv
+
+from pipeline.summary import describe_error, read_anomalies
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def anomalies_uri(tmp_path):
+    """An anomalies artifact as ExampleValidator lays it out, from TFDV on bad rows."""
+    rows = pd.DataFrame(
+        {
+            "sepal_length": [5.1, 49.0],  # 49 cm: far outside the curated range
+            "sepal_width": [3.5, 3.0],
+            "petal_length": [1.4, 1.3],
+            "petal_width": [0.2, 0.2],
+            "species": ["setosa", "rose"],  # not one of the three species
+        }
+    )
+    schema = tfdv.load_schema_text(str(REPO_ROOT / "data" / "iris" / "schema.pbtxt"))
+    anomalies = tfdv.validate_statistics(tfdv.generate_statistics_from_dataframe(rows), schema)
+    split_dir = tmp_path / "Split-train"
+    split_dir.mkdir()
+    (split_dir / "SchemaDiff.pb").write_bytes(anomalies.SerializeToString())
+    return str(tmp_path)
+
+
+def test_anomalies_name_the_split_feature_and_kind(anomalies_uri):
+    found = {a["feature"]: a for a in read_anomalies(anomalies_uri)}
+    assert set(found) == {"sepal_length", "species"}
+    assert found["sepal_length"]["split"] == "train"
+    assert "FLOAT_TYPE_BIG_FLOAT" in found["sepal_length"]["kind"]
+    assert found["species"]["kind"] == "ENUM_TYPE_UNEXPECTED_STRING_VALUES"
+    assert "rose" in found["species"]["description"]
+    assert found["species"]["severity"] == "ERROR"
+
+
+def test_no_anomalies_file_means_no_anomalies(tmp_path):
+    assert read_anomalies(str(tmp_path)) == []
+
+
+def test_error_description_adds_the_root_cause_beam_wraps():
+    try:
+        try:
+            raise ValueError("Feature petal_width is required but could not be found")
+        except ValueError as cause:
+            raise RuntimeError("while running 'Analyze/ApplySavedModel'") from cause
+    except RuntimeError as error:
+        message = describe_error(error)
+    assert message == (
+        "RuntimeError: while running 'Analyze/ApplySavedModel' (caused by ValueError: "
+        "Feature petal_width is required but could not be found)"
+    )
+
+
+def test_error_without_a_cause_is_described_once():
+    assert describe_error(KeyError("species")) == "KeyError: 'species'"
