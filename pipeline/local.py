@@ -61,23 +61,28 @@ def run_locally(
         progress = NodeProgress(terminal)
         _configure_logging(log_file if verbose else None, progress)
         wall_started = time.monotonic()
-        summary = _run_and_summarize(config, progress)
+        summary = _run_and_summarize(config, progress, started)
+        summary.wall_seconds = round(time.monotonic() - wall_started, 1)
         summary.log_file = log_file
         summary.output_dir = config.output_dir
         from pipeline.summary import format_summary
 
-        terminal.write(
-            f"\n{format_summary(summary)}\n" f"Wall time: {time.monotonic() - wall_started:.1f} s\n"
-        )
+        terminal.write(f"\n{format_summary(summary)}\n")
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:
             json.dump(summary.to_json_dict(), f, indent=2)
     return 0 if summary.status == "succeeded" else 1
 
 
-def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
+def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: datetime.datetime):
     """Build and run the pipeline; whatever happens, read back what ML Metadata recorded."""
-    from pipeline.summary import RunSummary, describe_error, summarize_run
+    from pipeline.summary import (
+        RunSummary,
+        describe_error,
+        latest_run_id,
+        open_store,
+        summarize_run,
+    )
 
     error = None
     expected_nodes: list[str] = []
@@ -93,7 +98,10 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
         logging.exception("Pipeline run failed")
         progress.node_failed(describe_error(exc))
         error = exc
-    if not os.path.exists(config.metadata_path):
+    started_ms = int(started.timestamp() * 1000)
+    if not os.path.exists(config.metadata_path) or not latest_run_id(
+        open_store(config.metadata_path), config.pipeline_name, not_before_ms=started_ms
+    ):
         return RunSummary(
             status="failed",
             run_id=None,
@@ -104,7 +112,7 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
             blessing_reason="the pipeline did not start",
             pushed_model=None,
             failed_node=progress.running_node,
-            error=f"{type(error).__name__}: {error}",
+            error=describe_error(error) if error else None,
         )
     return summarize_run(
         config.metadata_path,
@@ -113,6 +121,7 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress):
         config.accuracy_threshold,
         error=error,
         failed_node=progress.running_node,
+        not_before_ms=started_ms,
     )
 
 

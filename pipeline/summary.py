@@ -31,6 +31,7 @@ class RunSummary:
     error: str | None = None
     log_file: str | None = None
     output_dir: str | None = None
+    wall_seconds: float | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -44,8 +45,11 @@ def open_store(metadata_path: str) -> metadata_store.MetadataStore:
     return metadata_store.MetadataStore(config)
 
 
-def latest_run_id(store: metadata_store.MetadataStore, pipeline_name: str) -> str | None:
-    """The id of the newest run of `pipeline_name` recorded in ML Metadata."""
+def latest_run_id(
+    store: metadata_store.MetadataStore, pipeline_name: str, not_before_ms: int = 0
+) -> str | None:
+    """The id of the newest run of `pipeline_name` recorded in ML Metadata, if it started at
+    or after `not_before_ms` (milliseconds since the epoch)."""
     pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
     if pipeline is None:
         return None
@@ -53,7 +57,8 @@ def latest_run_id(store: metadata_store.MetadataStore, pipeline_name: str) -> st
         context
         for context in store.get_children_contexts_by_context(pipeline.id)
         if context.type == "pipeline_run"
-    ] or store.get_contexts_by_type("pipeline_run")
+    ]
+    runs = [run for run in runs if run.create_time_since_epoch >= not_before_ms]
     return max(runs, key=lambda c: (c.create_time_since_epoch, c.id)).name if runs else None
 
 
@@ -209,10 +214,12 @@ def summarize_run(
     run_id: str | None = None,
     error: BaseException | None = None,
     failed_node: str | None = None,
+    not_before_ms: int = 0,
 ) -> RunSummary:
-    """Build the summary of run `run_id` (default: the latest) from ML Metadata."""
+    """Build the summary of run `run_id` (default: the latest one that started at or after
+    `not_before_ms`) from ML Metadata."""
     store = open_store(metadata_path)
-    run_id = run_id or latest_run_id(store, pipeline_name)
+    run_id = run_id or latest_run_id(store, pipeline_name, not_before_ms)
     executions = node_executions(store, run_id, pipeline_name) if run_id else {}
 
     nodes = {}
@@ -335,6 +342,8 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"FAILED at {summary.failed_node or 'pipeline set-up'}: {summary.error}")
     if summary.log_file:
         lines.append(f"Full log: {summary.log_file}")
+    if summary.wall_seconds is not None:
+        lines.append(f"Wall time: {summary.wall_seconds:.1f} s")
     return "\n".join(lines)
 
 
