@@ -1,6 +1,8 @@
 # Every target creates the virtualenv from requirements.lock on first use; only python3 is assumed.
 SHELL := /bin/bash
 VENV ?= .venv
+# The interpreter the virtualenv is made from; the lock holds CPython 3.11 wheels.
+PYTHON3 ?= python3
 PYTHON := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
@@ -14,7 +16,11 @@ help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
-	@test -x $(PYTHON) || python3 -m venv $(VENV) || { echo "python3 -m venv failed: on Debian, apt-get install python3-venv" >&2; exit 1; }
+	@$(PYTHON3) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+	  echo "requirements.lock is for CPython 3.11; $(PYTHON3) is $$($(PYTHON3) --version 2>&1)." \
+	    "Run make with PYTHON3=/path/to/python3.11" >&2; exit 1; }
+	@test -x $(PYTHON) || $(PYTHON3) -m venv $(VENV) || { \
+	  echo "$(PYTHON3) -m venv failed: on Debian, apt-get install python3-venv" >&2; exit 1; }
 	@test -x $(UV) || $(PYTHON) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV) pip install --python $(PYTHON) --no-deps --require-hashes -r requirements.lock
 	$(UV) pip install --python $(PYTHON) --no-deps --no-build-isolation -e .
