@@ -1,5 +1,6 @@
 """Trainer entry point: datasets in, fitted model out, exported with its serving signatures."""
 
+import dataclasses
 import json
 import math
 import os
@@ -53,7 +54,7 @@ def run_fn(fn_args: FnArgs) -> None:
         hparams.seed,
     )
     model = build_model(hparams, num_classes=num_classes)
-    os.makedirs(fn_args.model_run_dir, exist_ok=True)
+    tf.io.gfile.makedirs(fn_args.model_run_dir)  # a local path or a gs://, s3:// URI
     # gcd keeps epochs * steps_per_epoch exactly equal to train_steps.
     epochs = math.gcd(fn_args.train_steps, MAX_LOGGED_EPOCHS)
     model.fit(
@@ -67,5 +68,5 @@ def run_fn(fn_args: FnArgs) -> None:
     )
     # Kept with the run's logs so anyone can see which values (configured or tuned) were used.
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HYPERPARAMETERS_FILE), "w") as f:
-        json.dump(hparams.to_custom_config()["hyperparameters"], f, indent=2)
+        json.dump(dataclasses.asdict(hparams), f, indent=2)
     export.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)

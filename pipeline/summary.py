@@ -10,9 +10,11 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components import features
-from pipeline.evaluation import ACCURACY_METRIC
+from pipeline.evaluation import ACCURACY_METRIC, per_class_sub_key
 
 NOT_RUN = "NOT_RUN"
+# ML Metadata execution states of a node that produced its outputs (a cache hit reuses them).
+SUCCEEDED_STATES = ("COMPLETE", "CACHED")
 
 
 @dataclasses.dataclass
@@ -158,13 +160,13 @@ def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
         }
         if slice_key == ():
             metrics.update(slice_metrics)
-            metrics["per_class"] = {
-                class_names[class_id]: {
-                    "precision": _value(by_sub_key.get(f"classId:{class_id}", {}).get("precision")),
-                    "recall": _value(by_sub_key.get(f"classId:{class_id}", {}).get("recall")),
+            metrics["per_class"] = {}
+            for class_id, class_name in enumerate(class_names):
+                per_class = by_sub_key.get(per_class_sub_key(class_id), {})
+                metrics["per_class"][class_name] = {
+                    "precision": _value(per_class.get("precision")),
+                    "recall": _value(per_class.get("recall")),
                 }
-                for class_id in range(len(class_names))
-            }
         else:
             name = ", ".join(f"{feature}={value}" for feature, value in slice_key)
             metrics["slices"][name] = slice_metrics
@@ -198,12 +200,39 @@ def read_blessing_reason(
         return f"accuracy {accuracy:.4f} >= threshold {threshold} {against}"
     validation = tfma.load_validation_result(evaluation_uri)
     failures = [
-        failure.message
+        describe_failure(per_slice.slice_key, failure)
         for per_slice in validation.metric_validations_per_slice
         for failure in per_slice.failures
     ]
-    missing = [str(t) for t in validation.missing_thresholds]
-    return "; ".join(failures + missing) or "validation failed (see the Evaluator's output)"
+    return "; ".join(failures) or "validation failed (see the Evaluator's output)"
+
+
+def describe_failure(slice_key, failure) -> str:
+    """One failed blessing threshold in words, e.g. 'sparse_categorical_accuracy 0.8491 < 0.9
+    (overall)'. Takes a SliceKey and a ValidationFailure proto from TFMA's validation result."""
+    where = slice_name(slice_key)
+    name = failure.metric_key.name
+    value = failure.metric_value.double_value.value
+    threshold = failure.metric_threshold
+    if failure.metric_key.is_diff:
+        # The threshold is -(allowed drop) - 1e-10, so that an equal score passes.
+        allowed_drop = round(-threshold.change_threshold.absolute.value, 6)
+        return (
+            f"{name} dropped {-value:.4f} below the last blessed model's, more than the "
+            f"{allowed_drop:g} allowed ({where})"
+        )
+    if threshold.value_threshold.HasField("lower_bound"):
+        return f"{name} {value:.4f} < {threshold.value_threshold.lower_bound.value:g} ({where})"
+    return f"{name} {value:.4f} outside its threshold ({where})"
+
+
+def slice_name(slice_key) -> str:
+    """'species=setosa' for a TFMA SliceKey proto, 'overall' for the whole dataset."""
+    parts = []
+    for key in slice_key.single_slice_keys:
+        value = getattr(key, key.WhichOneof("kind"))
+        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
+    return ", ".join(parts) or "overall"
 
 
 def summarize_run(
@@ -235,12 +264,9 @@ def summarize_run(
         }
 
     def outputs_of(node: str) -> dict[str, list[metadata_store_pb2.Artifact]]:
-        ok = ("COMPLETE", "CACHED")
-        return (
-            output_artifacts(store, executions[node])
-            if nodes.get(node, {}).get("state") in ok
-            else {}
-        )
+        if nodes.get(node, {}).get("state") not in SUCCEEDED_STATES:
+            return {}
+        return output_artifacts(store, executions[node])
 
     anomalies = []
     if artifacts := outputs_of("ExampleValidator").get("anomalies"):
@@ -267,11 +293,11 @@ def summarize_run(
             pushed_model = properties["pushed_destination"].string_value
 
     failed = error is not None or any(
-        node["state"] not in ("COMPLETE", "CACHED") for node in nodes.values()
+        node["state"] not in SUCCEEDED_STATES for node in nodes.values()
     )
     if failed and failed_node is None:
         failed_node = next(
-            (n for n, node in nodes.items() if node["state"] not in ("COMPLETE", "CACHED")), None
+            (n for n, node in nodes.items() if node["state"] not in SUCCEEDED_STATES), None
         )
     return RunSummary(
         status="failed" if failed else "succeeded",

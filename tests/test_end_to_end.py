@@ -115,6 +115,14 @@ def test_model_is_evaluated_overall_per_class_and_per_species(first_run):
     assert set(metrics["slices"]) == {f"species={name}" for name in SPECIES}
     slice_counts = sum(s["example_count"] for s in metrics["slices"].values())
     assert slice_counts == metrics["example_count"]
+    assert_recall_is_accuracy_on_the_species_slice(metrics)
+
+
+def assert_recall_is_accuracy_on_the_species_slice(metrics: dict) -> None:
+    """Both count the rows of a species whose highest-probability class is that species."""
+    for name in SPECIES:
+        recall = metrics["per_class"][name]["recall"]
+        assert recall == pytest.approx(metrics["slices"][f"species={name}"]["accuracy"], abs=1e-6)
 
 
 def test_model_is_blessed_and_pushed_to_a_versioned_directory(first_run, output_dir):
@@ -182,6 +190,24 @@ def test_retraining_is_deterministic_and_compared_with_the_blessed_model(
     assert rerun.summary["blessed"] is True
     assert "did not fall below the last blessed model" in rerun.summary["blessing_reason"]
     assert rerun.summary["pushed_model"] != first_run.summary["pushed_model"]
+
+
+def test_a_model_below_the_threshold_is_not_blessed_and_not_pushed(tmp_path):
+    # 20 steps cannot classify every eval row; a threshold of 1.0 demands exactly that.
+    run = run_pipeline(tmp_path / "outputs", "--train-steps", "20", "--accuracy-threshold", "1.0")
+    assert run.returncode == 0, run.stdout  # a model not good enough is not a failed run
+    assert run.states == {node: "COMPLETE" for node in DEFAULT_NODES}
+    assert run.summary["metrics"]["accuracy"] < 1.0
+    # Undertrained, probabilities are spread out: per-class metrics must still follow argmax.
+    assert_recall_is_accuracy_on_the_species_slice(run.summary["metrics"])
+    assert run.summary["blessed"] is False
+    accuracy = run.summary["metrics"]["accuracy"]
+    assert run.summary["blessing_reason"] == (
+        f"sparse_categorical_accuracy {accuracy:.4f} < 1 (overall)"
+    )
+    assert run.summary["pushed_model"] is None
+    assert not (tmp_path / "outputs" / "serving_model").exists()
+    assert "Blessed: no" in run.stdout
 
 
 def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):

@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 import tensorflow_data_validation as tfdv
+from google.protobuf import text_format
+from tensorflow_model_analysis.proto import metrics_for_slice_pb2, validation_result_pb2
 
-from pipeline.summary import describe_error, read_anomalies
+from pipeline.summary import describe_error, describe_failure, read_anomalies
 from tests.conftest import REPO_ROOT
 
 
@@ -58,3 +60,35 @@ def test_error_description_adds_the_root_cause_beam_wraps():
 
 def test_error_without_a_cause_is_described_once():
     assert describe_error(KeyError("species")) == "KeyError: 'species'"
+
+
+def failure_of(text_proto: str) -> validation_result_pb2.ValidationFailure:
+    return text_format.Parse(text_proto, validation_result_pb2.ValidationFailure())
+
+
+def test_value_threshold_failure_names_metric_value_bound_and_slice():
+    failure = failure_of("""
+        metric_key { name: "sparse_categorical_accuracy" }
+        metric_threshold { value_threshold { lower_bound { value: 0.9 } } }
+        metric_value { double_value { value: 0.849056 } }
+    """)
+    assert describe_failure(metrics_for_slice_pb2.SliceKey(), failure) == (
+        "sparse_categorical_accuracy 0.8491 < 0.9 (overall)"
+    )
+
+
+def test_change_threshold_failure_names_the_drop_and_the_slice():
+    failure = failure_of("""
+        metric_key { name: "sparse_categorical_accuracy" is_diff: true }
+        metric_threshold { change_threshold { absolute { value: -1e-10 } } }
+        metric_value { double_value { value: -0.0377 } }
+    """)
+    slice_key = metrics_for_slice_pb2.SliceKey(
+        single_slice_keys=[
+            metrics_for_slice_pb2.SingleSliceKey(column="species", bytes_value=b"virginica")
+        ]
+    )
+    assert describe_failure(slice_key, failure) == (
+        "sparse_categorical_accuracy dropped 0.0377 below the last blessed model's, "
+        "more than the 0 allowed (species=virginica)"
+    )
