@@ -87,11 +87,14 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
     error = None
     expected_nodes: list[str] = []
     try:
+        from tfx.orchestration import metadata
         from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
         from pipeline.pipeline import create_pipeline
 
-        tfx_pipeline = create_pipeline(config)
+        tfx_pipeline = create_pipeline(
+            config, metadata.sqlite_metadata_connection_config(config.metadata_path)
+        )
         expected_nodes = [component.id for component in tfx_pipeline.components]
         LocalDagRunner().run(tfx_pipeline)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, with its node, below.

@@ -1,5 +1,6 @@
 """create_pipeline: the one pipeline every runner (local, Kubeflow, Airflow) builds."""
 
+from ml_metadata.proto import metadata_store_pb2
 from tfx.components import (
     CsvExampleGen,
     Evaluator,
@@ -16,7 +17,6 @@ from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
     LatestBlessedModelStrategy,
 )
-from tfx.orchestration import metadata
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel
@@ -30,9 +30,16 @@ TRAINER_RUN_FN = "components.trainer.run_fn"
 TUNER_FN = "components.tuner.tuner_fn"
 
 
-def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
+def create_pipeline(
+    config: PipelineConfig,
+    metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
+) -> tfx_pipeline.Pipeline:
     """ExampleGen -> statistics, schema, validation -> Transform -> (Tuner) -> Trainer ->
-    Evaluator against the latest blessed model -> Pusher (only a blessed model is pushed)."""
+    Evaluator against the latest blessed model -> Pusher (only a blessed model is pushed).
+
+    The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
+    none for Kubeflow, which provides its own.
+    """
     example_gen = CsvExampleGen(
         input_base=config.data_root,
         # Only CSV files are data: the curated schema may sit in the same folder.
@@ -124,6 +131,6 @@ def create_pipeline(config: PipelineConfig) -> tfx_pipeline.Pipeline:
         pipeline_root=config.pipeline_root,
         components=components,
         enable_cache=config.enable_cache,
-        metadata_connection_config=metadata.sqlite_metadata_connection_config(config.metadata_path),
+        metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=list(config.beam_args),
     )

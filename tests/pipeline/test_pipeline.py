@@ -64,6 +64,18 @@ def test_hyperparameters_and_steps_reach_the_trainer():
 
 
 def test_outputs_live_under_the_output_dir():
-    tfx_pipeline = create_pipeline(PipelineConfig(output_dir="/srv/out"))
-    assert tfx_pipeline.pipeline_info.pipeline_root == "/srv/out/tfx"
-    assert tfx_pipeline.metadata_connection_config.sqlite.filename_uri == "/srv/out/metadata.sqlite"
+    config = PipelineConfig(output_dir="gs://bucket/out")
+    tfx_pipeline = create_pipeline(config)
+    assert tfx_pipeline.pipeline_info.pipeline_root == "gs://bucket/out/tfx"
+    pusher = next(c for c in tfx_pipeline.components if c.id == "Pusher")
+    destination = json.loads(pusher.exec_properties["push_destination"])
+    assert destination["filesystem"]["base_directory"] == "gs://bucket/out/serving_model/iris"
+
+
+def test_building_the_pipeline_touches_no_storage(tmp_path):
+    create_pipeline(PipelineConfig(output_dir=str(tmp_path / "out")))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metadata_connection_comes_from_the_runner():
+    assert create_pipeline(PipelineConfig()).metadata_connection_config is None
