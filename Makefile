@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock schema clean
+.PHONY: help install run test test-fast lint format lock schema kubeflow-golden clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ format: $(VENV)/.installed ## Format and fix lint with ruff
 
 schema: $(VENV)/.installed ## Regenerate data/iris/schema.inferred.pbtxt from the data (see README)
 	$(PYTHON) -m pipeline infer-schema --data-root data/iris --output data/iris/schema.inferred.pbtxt
+
+kubeflow-golden: $(VENV)/.installed ## Refresh tests/golden/kubeflow_pipeline.json (review the diff)
+	$(PYTHON) -m pipeline compile-kubeflow --output tests/golden/kubeflow_pipeline.json
 
 lock: $(VENV)/.installed ## Re-resolve requirements.lock from pyproject.toml (needs the network)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 \

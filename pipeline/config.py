@@ -16,6 +16,8 @@ class PipelineConfig:
     schema_path: str | None = "data/iris/schema.pbtxt"
     # Every output of a run lives under this directory (may be gs://... on a cluster).
     output_dir: str = "outputs"
+    # Where Pusher writes model versions; None: <output_dir>/serving_model/<pipeline_name>.
+    serving_root: str | None = None
     hyperparameters: HParams = HParams()
     # Blessing: accuracy must reach this, and drop by at most this much against the last
     # blessed model.
@@ -27,6 +29,10 @@ class PipelineConfig:
     enable_cache: bool = True
     # Extra Beam pipeline options, e.g. ("--direct_num_workers=2",); empty uses Beam's defaults.
     beam_args: tuple[str, ...] = ()
+    # On Kubeflow: the image every step runs in (see Dockerfile) and the Trainer's limits.
+    container_image: str = "iris-tfx-pipeline:0.1.0"
+    trainer_cpu_limit: float | None = None
+    trainer_memory_limit_gb: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("tuner_trials", "tuner_train_steps"):
@@ -36,6 +42,10 @@ class PipelineConfig:
             raise ValueError(f"accuracy_threshold must be in [0, 1], got {self.accuracy_threshold}")
         if self.max_accuracy_drop < 0:
             raise ValueError(f"max_accuracy_drop must be >= 0, got {self.max_accuracy_drop}")
+        for name in ("trainer_cpu_limit", "trainer_memory_limit_gb"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be > 0 when set, got {value}")
 
     @property
     def pipeline_root(self) -> str:
@@ -50,7 +60,9 @@ class PipelineConfig:
     @property
     def serving_model_dir(self) -> str:
         """Pusher's destination: a numbered subdirectory per pushed model, as TF Serving wants."""
-        return os.path.join(self.output_dir, "serving_model", self.pipeline_name)
+        return self.serving_root or os.path.join(
+            self.output_dir, "serving_model", self.pipeline_name
+        )
 
     @property
     def logs_dir(self) -> str:
@@ -71,4 +83,5 @@ class PipelineConfig:
             data_root=absolute(self.data_root),
             schema_path=absolute(self.schema_path),
             output_dir=absolute(self.output_dir),
+            serving_root=absolute(self.serving_root),
         )

@@ -1,5 +1,6 @@
 """create_pipeline: the one pipeline every runner (local, Kubeflow, Airflow) builds."""
 
+from kfp.pipeline_spec import pipeline_spec_pb2
 from ml_metadata.proto import metadata_store_pb2
 from tfx.components import (
     CsvExampleGen,
@@ -104,6 +105,14 @@ def create_pipeline(
         eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
         custom_config=custom_config,
     )
+    if config.trainer_cpu_limit or config.trainer_memory_limit_gb:
+        # Read by the Kubeflow compiler into the Trainer task's container resources.
+        trainer.with_platform_config(
+            pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec(
+                cpu_limit=config.trainer_cpu_limit or 0,
+                memory_limit=config.trainer_memory_limit_gb or 0,
+            )
+        )
     latest_blessed_model = Resolver(
         strategy_class=LatestBlessedModelStrategy,
         model=Channel(type=Model),

@@ -88,3 +88,18 @@ def test_paths_become_absolute_but_uris_stay():
     assert config.data_root == str(REPO_ROOT / "data" / "iris")
     assert config.metadata_path == "gs://bucket/run/metadata.sqlite"
     assert config.serving_model_dir == "gs://bucket/run/serving_model/iris"
+
+
+def test_serving_root_overrides_the_default_push_destination():
+    assert PipelineConfig().serving_model_dir == "outputs/serving_model/iris"
+    config = PipelineConfig(serving_root="gs://models/iris")
+    assert config.serving_model_dir == "gs://models/iris"
+    assert PipelineConfig(serving_root="models").with_absolute_paths().serving_model_dir == str(
+        REPO_ROOT / "models"
+    )
+
+
+@pytest.mark.parametrize("field", ["trainer_cpu_limit", "trainer_memory_limit_gb"])
+def test_trainer_limits_must_be_positive(field):
+    with pytest.raises(ValueError, match=field):
+        PipelineConfig(**{field: 0})

@@ -1,0 +1,35 @@
+"""Compile the pipeline into a Kubeflow Pipelines v2 spec (also what Vertex AI Pipelines runs)."""
+
+import json
+import os
+from typing import Any
+
+from pipeline.config import PipelineConfig
+
+
+def compile_kubeflow(config: PipelineConfig) -> dict[str, Any]:
+    """The KFP v2 PipelineJob (as a dict) of the pipeline `config` describes.
+
+    No ML Metadata connection is given: Kubeflow brings its own. Paths are kept as they are,
+    because they are read inside the container: relative ones resolve against the image's
+    working directory, where the Dockerfile puts the sample data and schema.
+    """
+    from tfx.orchestration.kubeflow.v2.kubeflow_v2_dag_runner import (
+        KubeflowV2DagRunner,
+        KubeflowV2DagRunnerConfig,
+    )
+
+    from pipeline.pipeline import create_pipeline
+
+    runner = KubeflowV2DagRunner(KubeflowV2DagRunnerConfig(default_image=config.container_image))
+    return runner.run(create_pipeline(config), write_out=False)
+
+
+def write_spec(pipeline_job: dict[str, Any], output_path: str) -> None:
+    """Write the spec as stable JSON: sorted keys, so equal specs are equal bytes."""
+    directory = os.path.dirname(output_path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(output_path, "w", encoding="utf-8") as f:
+        json.dump(pipeline_job, f, indent=2, sort_keys=True)
+        f.write("\n")
