@@ -1,0 +1,23 @@
+# The image every step of the compiled Kubeflow pipeline runs in (python -m pipeline
+# compile-kubeflow --image ...): Debian 12, CPython 3.11, the same requirements.lock as local
+# runs, and this project installed so every dotted path in the spec imports.
+# Build from the repository root: docker build -t iris-tfx-pipeline:0.1.0 .
+FROM python:3.11.7-slim-bookworm
+
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    TF_USE_LEGACY_KERAS=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /pipeline
+
+COPY requirements.lock ./
+RUN python -m venv "$VIRTUAL_ENV" \
+    && pip install --no-cache-dir uv==0.13.9 \
+    && uv pip install --python "$VIRTUAL_ENV/bin/python" --no-cache --no-deps --require-hashes \
+        -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY pipeline ./pipeline
+COPY components ./components
+COPY data ./data
+RUN uv pip install --python "$VIRTUAL_ENV/bin/python" --no-cache --no-deps --no-build-isolation .
