@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock schema kubeflow-golden clean
+.PHONY: help install run test test-fast airflow-test lint format lock schema kubeflow-golden clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test: $(VENV)/.installed ## Run every test, end-to-end included
 
 test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)
 	$(PYTHON) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags test, SQLite)
+	$(PYTHON) -m pytest -m airflow $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## Check format and lint with ruff
 	$(VENV)/bin/ruff format --check .

@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 import components  # noqa: F401 - sets TF_USE_LEGACY_KERAS before any test imports TensorFlow
+from components import features
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
@@ -31,3 +32,19 @@ def iris_rows() -> list[dict[str, str]]:
     """The 150 raw rows of the sample data, as the CSV has them."""
     with IRIS_CSV.open(newline="") as f:
         return list(csv.DictReader(f))
+
+
+def serialized_examples(rows: list[dict[str, str]]):
+    """The raw features of `rows` as serialized tf.Examples, without the label."""
+    import tensorflow as tf  # here, so that `components` above is imported first
+
+    examples = []
+    for row in rows:
+        feature = {
+            key: tf.train.Feature(float_list=tf.train.FloatList(value=[float(row[key])]))
+            for key in features.NUMERIC_FEATURE_KEYS
+        }
+        examples.append(
+            tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+        )
+    return tf.constant(examples)

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from components import features
 from pipeline.summary import node_executions, open_store, output_artifacts
-from tests.conftest import DEFAULT_NODES, REPO_ROOT
+from tests.conftest import DEFAULT_NODES, REPO_ROOT, serialized_examples
 
 pytestmark = pytest.mark.e2e
 
@@ -132,20 +132,6 @@ def test_model_is_blessed_and_pushed_to_a_versioned_directory(first_run, output_
     assert pushed.parent == output_dir / "serving_model" / "iris"
     assert pushed.name.isdigit()
     assert (pushed / "saved_model.pb").exists()
-
-
-def serialized_examples(rows: list[dict[str, str]]) -> tf.Tensor:
-    """The raw features of `rows` as serialized tf.Examples, without the label."""
-    examples = []
-    for row in rows:
-        feature = {
-            key: tf.train.Feature(float_list=tf.train.FloatList(value=[float(row[key])]))
-            for key in features.NUMERIC_FEATURE_KEYS
-        }
-        examples.append(
-            tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
-        )
-    return tf.constant(examples)
 
 
 def test_pushed_model_classifies_the_raw_rows_by_species_name(first_run, iris_rows):
