@@ -4,7 +4,8 @@ The Airflow environment needs this project installed (requirements.lock, then th
 and, because importing TensorFlow takes longer than Airflow's default 30 s,
 AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT raised (e.g. 600). Settings, read when Airflow parses
 this file: IRIS_DATA_ROOT, IRIS_SCHEMA (empty: SchemaGen's inferred schema), IRIS_OUTPUT_DIR,
-IRIS_TRAIN_STEPS; by default the sample data and ./outputs of the project checkout.
+IRIS_TRAIN_STEPS, IRIS_ACCURACY_THRESHOLD; by default the sample data and ./outputs of the
+project checkout.
 """
 
 import os
@@ -25,6 +26,9 @@ DAG = create_airflow_dag(
         output_dir=os.environ.get("IRIS_OUTPUT_DIR", str(_PROJECT_ROOT / "outputs")),
         hyperparameters=HParams(
             train_steps=int(os.environ.get("IRIS_TRAIN_STEPS", HParams().train_steps))
+        ),
+        accuracy_threshold=float(
+            os.environ.get("IRIS_ACCURACY_THRESHOLD", PipelineConfig().accuracy_threshold)
         ),
     )
 )

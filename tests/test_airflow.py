@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
 AIRFLOW = str(pathlib.Path(sys.executable).parent / "airflow")
 
 
-@pytest.fixture(scope="module")
-def airflow_run(tmp_path_factory):
-    """(process, AIRFLOW_HOME, output dir) of one `airflow dags test iris` run."""
+def run_dag(tmp_path_factory, **settings: str):
+    """(process, AIRFLOW_HOME, output dir) of one `airflow dags test iris` run of the shipped
+    DAG file, with IRIS_* `settings` in its environment."""
     airflow_home = tmp_path_factory.mktemp("airflow_home")
     output_dir = tmp_path_factory.mktemp("airflow_outputs")
     (airflow_home / "dags").mkdir()
@@ -35,6 +35,7 @@ def airflow_run(tmp_path_factory):
         # Importing TensorFlow in the DAG file takes longer than Airflow's default 30 s.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "600",
         "IRIS_OUTPUT_DIR": str(output_dir),
+        **settings,
     }
     migrate = subprocess.run(
         [AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300
@@ -51,12 +52,20 @@ def airflow_run(tmp_path_factory):
     return process, airflow_home, output_dir
 
 
+@pytest.fixture(scope="module")
+def airflow_run(tmp_path_factory):
+    return run_dag(tmp_path_factory)
+
+
+def task_states(airflow_home: pathlib.Path) -> dict[str, str]:
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        return dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id='iris'"))
+
+
 def test_every_task_succeeds(airflow_run):
     process, airflow_home, _ = airflow_run
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-    with sqlite3.connect(airflow_home / "airflow.db") as db:
-        states = dict(db.execute("SELECT task_id, state FROM task_instance WHERE dag_id='iris'"))
-    assert states == {node: "success" for node in DEFAULT_NODES}
+    assert task_states(airflow_home) == {node: "success" for node in DEFAULT_NODES}
 
 
 def test_ml_metadata_records_one_execution_per_node_as_a_local_run_does(airflow_run):
@@ -89,3 +98,18 @@ def test_blessed_model_is_pushed_and_classifies_by_species_name(airflow_run, iri
     names = [name.decode() for name in outputs["class_name"].numpy()]
     correct = sum(name == row["species"] for name, row in zip(names, iris_rows, strict=True))
     assert correct / len(iris_rows) >= 0.9
+
+
+def test_blessing_gates_the_push_without_tfx_cond(tmp_path_factory):
+    # 20 steps cannot classify every eval row; a threshold of 1.0 demands exactly that.
+    process, airflow_home, output_dir = run_dag(
+        tmp_path_factory, IRIS_TRAIN_STEPS="20", IRIS_ACCURACY_THRESHOLD="1.0"
+    )
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    assert task_states(airflow_home) == {node: "success" for node in DEFAULT_NODES}
+    store = open_store(str(output_dir / "metadata.sqlite"))
+    (blessing,) = store.get_artifacts_by_type("ModelBlessing")
+    assert blessing.custom_properties["blessed"].int_value == 0
+    (pushed,) = store.get_artifacts_by_type("PushedModel")
+    assert pushed.custom_properties["pushed"].int_value == 0
+    assert not (output_dir / "serving_model").exists()
