@@ -8,6 +8,8 @@ import pytest
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
+from components.preprocessing import preprocessing_fn
+from components.trainer import run_fn
 from pipeline.config import PipelineConfig
 from pipeline.kubeflow import compile_kubeflow, write_spec
 from pipeline.pipeline import create_pipeline
@@ -111,20 +113,18 @@ def test_trainer_resources_are_the_trainer_containers_limits(spec):
 
 
 @pytest.mark.parametrize(
-    "task, parameter, dotted_path",
-    [
-        ("Transform", "preprocessing_fn", "components.preprocessing.preprocessing_fn"),
-        ("Trainer", "run_fn", "components.trainer.run_fn"),
-    ],
+    "task, parameter, function",
+    [("Transform", "preprocessing_fn", preprocessing_fn), ("Trainer", "run_fn", run_fn)],
 )
-def test_user_code_is_an_importable_dotted_path_not_a_module_file(
-    spec, task, parameter, dotted_path
+def test_user_code_is_a_dotted_path_to_our_function_not_a_module_file(
+    spec, task, parameter, function
 ):
     parameters = spec.root.dag.tasks[task].inputs.parameters
-    assert parameters[parameter].runtime_value.constant_value.string_value == dotted_path
+    dotted_path = parameters[parameter].runtime_value.constant_value.string_value
     assert "module_file" not in parameters
-    module, function = dotted_path.rsplit(".", 1)
-    assert callable(getattr(importlib.import_module(module), function))
+    module, name = dotted_path.rsplit(".", 1)
+    # What a step imports in the container is the very function the pipeline was built with.
+    assert getattr(importlib.import_module(module), name) is function
 
 
 def test_two_compiles_are_byte_identical(tmp_path):
