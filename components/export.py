@@ -1,14 +1,19 @@
 """SavedModel export: the serving signature users call and the signatures the Evaluator calls."""
 
+import json
+import os
+
 import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 
 from components import features
-
-SERVING_SIGNATURE = "serving_default"
-EVALUATION_SIGNATURE = "evaluate"
-TRANSFORM_SIGNATURE = "transform_features"
+from components.signatures import (
+    EVALUATION_SIGNATURE,
+    SERVING_INFO_FILE,
+    SERVING_SIGNATURE,
+    TRANSFORM_SIGNATURE,
+)
 
 
 def export_serving_model(
@@ -64,3 +69,18 @@ def export_serving_model(
         TRANSFORM_SIGNATURE: transform_features,
     }
     model.save(serving_model_dir, save_format="tf", signatures=signatures)
+    write_serving_info(serving_model_dir, serving_feature_spec, class_names.numpy())
+
+
+def write_serving_info(serving_model_dir: str, feature_spec: dict, class_names) -> None:
+    """Record the raw features (name -> dtype) serving_default parses, the label column it
+    does not take, and the class names in class-index order."""
+    info = {
+        "features": {name: spec.dtype.name for name, spec in sorted(feature_spec.items())},
+        "label": features.LABEL_KEY,
+        "classes": [name.decode() for name in class_names],
+    }
+    path = os.path.join(serving_model_dir, SERVING_INFO_FILE)
+    tf.io.gfile.makedirs(os.path.dirname(path))
+    with tf.io.gfile.GFile(path, "w") as f:
+        json.dump(info, f, indent=2)

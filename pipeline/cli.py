@@ -195,6 +195,40 @@ def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def predict_command(args: argparse.Namespace) -> int:
+    """Classify the rows of a CSV or JSONL file with a pushed model."""
+    # TensorFlow's C++ start-up messages would bury the predictions; errors still raise.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from pipeline.predict import BadRowError, latest_pushed_model, predict, write_predictions
+
+    try:
+        model_dir = args.model_dir or latest_pushed_model(
+            PipelineConfig(output_dir=args.output_dir).serving_model_dir
+        )
+        result = predict(model_dir, args.input, skip_bad_rows=args.skip_bad_rows)
+    except (BadRowError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    as_jsonl = (args.output or "").endswith((".jsonl", ".json"))
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as f:
+            write_predictions(result, f, as_jsonl)
+    else:
+        write_predictions(result, sys.stdout, as_jsonl)
+    for error in result.skipped:
+        print(f"skipped: {error}", file=sys.stderr)
+    report = (
+        f"{len(result.predictions)} rows predicted with {result.model_dir}, "
+        f"{len(result.skipped)} skipped, {result.rows_per_second:.0f} rows/s"
+    )
+    labelled = [p for p in result.predictions if p.label is not None]
+    if labelled:
+        correct = sum(p.class_name == p.label for p in labelled)
+        report += f"; {correct}/{len(labelled)} match the label column"
+    print(report, file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +242,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_kubeflow_arguments(kubeflow)
     kubeflow.set_defaults(handler=compile_kubeflow_command)
+
+    predict = commands.add_parser(
+        "predict", help="classify rows of a CSV or JSONL file with a pushed model"
+    )
+    predict.add_argument("--input", required=True, help="CSV with a header row, or JSONL")
+    predict.add_argument(
+        "--model-dir", help="a SavedModel version directory (default: the latest pushed)"
+    )
+    predict.add_argument(
+        "--output-dir",
+        default=PipelineConfig().output_dir,
+        help="the run outputs to take the latest pushed model from (default: %(default)s)",
+    )
+    predict.add_argument(
+        "--output", help="write predictions here (.csv, or .jsonl) instead of to stdout"
+    )
+    predict.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="report rows with a missing, extra or malformed value and go on without them",
+    )
+    predict.set_defaults(handler=predict_command)
 
     infer = commands.add_parser(
         "infer-schema", help="infer a schema from CSV data, as SchemaGen does"

@@ -2,7 +2,7 @@
 
 import tensorflow_model_analysis as tfma
 
-from components import export, features
+from components import features, signatures
 
 ACCURACY_METRIC = "sparse_categorical_accuracy"
 # Per-class precision and recall count a row as predicted to be a class when that class has
@@ -37,8 +37,8 @@ def create_eval_config(accuracy_threshold: float, max_accuracy_drop: float) -> t
         options=tfma.Options(include_default_metrics={"value": False}),
         model_specs=[
             tfma.ModelSpec(
-                signature_name=export.EVALUATION_SIGNATURE,
-                preprocessing_function_names=[export.TRANSFORM_SIGNATURE],
+                signature_name=signatures.EVALUATION_SIGNATURE,
+                preprocessing_function_names=[signatures.TRANSFORM_SIGNATURE],
                 label_key=features.transformed_name(features.LABEL_KEY),
             )
         ],

@@ -2,6 +2,7 @@
 its summary, ML Metadata and the pushed SavedModel loaded fresh from disk."""
 
 import collections
+import csv
 import dataclasses
 import json
 import pathlib
@@ -242,3 +243,69 @@ def test_tuner_best_hyperparameters_reach_the_trainer(tmp_path):
 def output_uri(store, execution, key: str) -> str:
     """The URI of an execution's (single) output artifact under `key`."""
     return output_artifacts(store, execution)[key][0].uri
+
+
+def predict_cli(*flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "predict", *flags],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_predict_classifies_the_iris_csv_with_the_latest_pushed_model(
+    first_run, output_dir, tmp_path
+):
+    predictions_path = tmp_path / "predictions.csv"
+    process = predict_cli(
+        "--output-dir",
+        str(output_dir),
+        "--input",
+        str(REPO_ROOT / "data" / "iris" / "iris.csv"),
+        "--output",
+        str(predictions_path),
+    )
+    assert process.returncode == 0, process.stderr
+    with predictions_path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(row["line"]) for row in rows] == list(range(2, 152))
+    assert {row["class_name"] for row in rows} == SPECIES
+    assert sum(row["class_name"] == row["label"] for row in rows) / len(rows) >= 0.9
+    for row in rows:
+        total = sum(float(row[f"probability_{name}"]) for name in SPECIES)
+        assert total == pytest.approx(1.0, abs=1e-4)
+        best = max(SPECIES, key=lambda name: float(row[f"probability_{name}"]))
+        assert best == row["class_name"]
+    assert "150 rows predicted" in process.stderr
+    assert "match the label column" in process.stderr
+
+
+def test_predict_names_the_bad_row_or_skips_it(first_run, output_dir, tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "sepal_length,sepal_width,petal_length,petal_width\n"
+        "5.1,3.5,1.4,0.2\n5.0,abc,1.4,0.2\n6.3,3.3,6.0,2.5\n"
+    )
+    refused = predict_cli(
+        "--output-dir", str(output_dir), "--input", str(rows), "--output", str(tmp_path / "out.csv")
+    )
+    assert refused.returncode == 2
+    assert f"{rows} line 3, field 'sepal_width': 'abc' is not a number" in refused.stderr
+    assert not (tmp_path / "out.csv").exists()  # nothing half-written
+
+    skipped = predict_cli(
+        "--output-dir",
+        str(output_dir),
+        "--input",
+        str(rows),
+        "--output",
+        str(tmp_path / "out.jsonl"),
+        "--skip-bad-rows",
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    predictions = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(p["line"], p["class_name"]) for p in predictions] == [(2, "setosa"), (4, "virginica")]
+    assert "skipped: " in skipped.stderr and "line 3, field 'sepal_width'" in skipped.stderr
