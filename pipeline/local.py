@@ -101,10 +101,15 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
         logging.exception("Pipeline run failed")
         progress.node_failed(describe_error(exc))
         error = exc
-    started_ms = int(started.timestamp() * 1000)
-    if not os.path.exists(config.metadata_path) or not latest_run_id(
-        open_store(config.metadata_path), config.pipeline_name, not_before_ms=started_ms
-    ):
+    # Only a run recorded after this process started is ours; an older one is not described.
+    run_id = None
+    if os.path.exists(config.metadata_path):
+        run_id = latest_run_id(
+            open_store(config.metadata_path),
+            config.pipeline_name,
+            not_before_ms=int(started.timestamp() * 1000),
+        )
+    if run_id is None:
         return RunSummary(
             status="failed",
             run_id=None,
@@ -122,9 +127,9 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
         config.pipeline_name,
         expected_nodes,
         config.accuracy_threshold,
+        run_id=run_id,
         error=error,
         failed_node=progress.running_node,
-        not_before_ms=started_ms,
     )
 
 

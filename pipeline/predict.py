@@ -37,7 +37,7 @@ class PredictResult:
     model_dir: str
     predictions: list[Prediction]
     skipped: list[BadRowError]
-    seconds: float  # serving time: building examples and calling the model
+    seconds: float  # reading and checking the rows, building examples, calling the model
 
     @property
     def rows_per_second(self) -> float:

@@ -243,12 +243,10 @@ def summarize_run(
     run_id: str | None = None,
     error: BaseException | None = None,
     failed_node: str | None = None,
-    not_before_ms: int = 0,
 ) -> RunSummary:
-    """Build the summary of run `run_id` (default: the latest one that started at or after
-    `not_before_ms`) from ML Metadata."""
+    """Build the summary of run `run_id` (default: the latest) from ML Metadata."""
     store = open_store(metadata_path)
-    run_id = run_id or latest_run_id(store, pipeline_name, not_before_ms)
+    run_id = run_id or latest_run_id(store, pipeline_name)
     executions = node_executions(store, run_id, pipeline_name) if run_id else {}
 
     nodes = {}
