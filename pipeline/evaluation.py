@@ -10,11 +10,6 @@ ACCURACY_METRIC = "sparse_categorical_accuracy"
 PER_CLASS_TOP_K = 1
 
 
-def per_class_sub_key(class_id: int) -> str:
-    """The name TFMA gives the per-class precision and recall of `class_id` in its results."""
-    return str(tfma.metrics.SubKey(class_id=class_id, top_k=PER_CLASS_TOP_K))
-
-
 def create_eval_config(accuracy_threshold: float, max_accuracy_drop: float) -> tfma.EvalConfig:
     """Accuracy gated absolutely and against the last blessed model; per-class precision and
     recall and a confusion matrix; overall and per species (each species' accuracy is its

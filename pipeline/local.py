@@ -126,7 +126,6 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
         config.metadata_path,
         config.pipeline_name,
         expected_nodes,
-        config.accuracy_threshold,
         run_id=run_id,
         error=error,
         failed_node=progress.running_node,

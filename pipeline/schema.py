@@ -1,7 +1,15 @@
-"""Infer a schema from CSV data the way SchemaGen does, as the starting point of a curated one."""
+"""Schemas: infer one from CSV data as SchemaGen does, read one back, and compare two."""
 
 import glob
 import os
+from typing import Any
+
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+SCHEMA_FILE = "schema.pbtxt"
+# The fields of a feature's summary that `schema_differences` compares.
+COMPARED_FIELDS = ("type", "presence", "domain", "shape", "environments")
 
 
 def infer_schema_file(data_root: str, output_path: str) -> str:
@@ -15,3 +23,80 @@ def infer_schema_file(data_root: str, output_path: str) -> str:
     schema = tfdv.infer_schema(statistics, infer_feature_shape=True)
     tfdv.write_schema_text(schema, output_path)
     return output_path
+
+
+def read_schema(schema_uri: str) -> dict[str, Any]:
+    """A schema artifact (SchemaGen's or ImportSchemaGen's) as plain data."""
+    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
+
+    text = tf.io.gfile.GFile(os.path.join(schema_uri, SCHEMA_FILE)).read()
+    return summarize_schema(text_format.Parse(text, schema_pb2.Schema()))
+
+
+def summarize_schema(schema: schema_pb2.Schema) -> dict[str, Any]:
+    """Environments and, per feature, type, presence, domain, shape and environments."""
+    string_domains = {domain.name: list(domain.value) for domain in schema.string_domain}
+    environments = list(schema.default_environment)
+    features = {}
+    for feature in schema.feature:
+        if feature.in_environment:
+            in_environments = list(feature.in_environment)
+        else:
+            in_environments = [e for e in environments if e not in feature.not_in_environment]
+        features[feature.name] = {
+            "type": schema_pb2.FeatureType.Name(feature.type),
+            "presence": _presence(feature),
+            "domain": _domain(feature, string_domains),
+            "shape": [dim.size for dim in feature.shape.dim] if feature.HasField("shape") else None,
+            "environments": in_environments,
+        }
+    return {"environments": environments, "features": features}
+
+
+def _presence(feature: schema_pb2.Feature) -> str:
+    if feature.HasField("presence"):
+        return f"min fraction {feature.presence.min_fraction:g}"
+    if feature.HasField("value_count"):
+        return f"{feature.value_count.min}-{feature.value_count.max} values"
+    return "optional"
+
+
+def _domain(feature: schema_pb2.Feature, string_domains: dict[str, list[str]]) -> str | None:
+    """The allowed values in words: '[3, 9]' for a range, the names for a string domain."""
+    kind = feature.WhichOneof("domain_info")
+    if kind == "domain":
+        return ", ".join(string_domains.get(feature.domain, [])) or f"domain {feature.domain!r}"
+    if kind == "string_domain":
+        return ", ".join(feature.string_domain.value)
+    if kind in ("float_domain", "int_domain"):
+        domain = getattr(feature, kind)
+        low = f"{domain.min:g}" if domain.HasField("min") else "-inf"
+        high = f"{domain.max:g}" if domain.HasField("max") else "inf"
+        return f"[{low}, {high}]"
+    return kind
+
+
+def schema_differences(used: dict[str, Any], inferred: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where the schema a run used differs from the one SchemaGen inferred from its data:
+    one row per feature and field, with both values."""
+    differences = []
+    names = sorted(used["features"].keys() | inferred["features"].keys())
+    for name in names:
+        a = used["features"].get(name)
+        b = inferred["features"].get(name)
+        if a is None or b is None:
+            differences.append(
+                {
+                    "feature": name,
+                    "field": "feature",
+                    "used": "absent" if a is None else "present",
+                    "inferred": "absent" if b is None else "present",
+                }
+            )
+            continue
+        for field in COMPARED_FIELDS:
+            if a[field] != b[field]:
+                differences.append(
+                    {"feature": name, "field": field, "used": a[field], "inferred": b[field]}
+                )
+    return differences

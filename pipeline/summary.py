@@ -2,7 +2,6 @@
 metrics, blessing and the pushed model. Printed at the end of a run and saved as JSON."""
 
 import dataclasses
-import math
 import os
 from typing import Any
 
@@ -10,7 +9,7 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components import features
-from pipeline.evaluation import ACCURACY_METRIC, per_class_sub_key
+from pipeline.evaluation_results import read_blessing, read_metrics
 
 NOT_RUN = "NOT_RUN"
 # ML Metadata execution states of a node that produced its outputs (a cache hit reuses them).
@@ -96,15 +95,6 @@ def output_artifacts(
     return {key: [artifacts[i] for i in ids] for key, ids in ids_by_key.items()}
 
 
-def input_keys(store: metadata_store.MetadataStore, execution_id: int) -> set[str]:
-    """The input keys an execution actually received artifacts for."""
-    return {
-        event.path.steps[0].key
-        for event in store.get_events_by_execution_ids([execution_id])
-        if event.type == metadata_store_pb2.Event.INPUT and event.path.steps
-    }
-
-
 def read_anomalies(anomalies_uri: str) -> list[dict[str, str]]:
     """Every anomaly ExampleValidator recorded, per split and feature."""
     import tensorflow as tf
@@ -145,101 +135,10 @@ def read_class_names(transform_graph_uri: str) -> list[str]:
     return [name.decode() for name in vocabulary]
 
 
-def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
-    """Accuracy and example count overall and per slice, precision and recall per class."""
-    import tensorflow_model_analysis as tfma
-
-    result = tfma.load_eval_result(evaluation_uri)
-    metrics: dict[str, Any] = {"slices": {}}
-    for slice_key, by_output in result.slicing_metrics:
-        by_sub_key = by_output.get("", {})
-        overall = by_sub_key.get("", {})
-        slice_metrics = {
-            "accuracy": _value(overall.get(ACCURACY_METRIC)),
-            "example_count": _value(overall.get("example_count")),
-        }
-        if slice_key == ():
-            metrics.update(slice_metrics)
-            metrics["per_class"] = {}
-            for class_id, class_name in enumerate(class_names):
-                per_class = by_sub_key.get(per_class_sub_key(class_id), {})
-                metrics["per_class"][class_name] = {
-                    "precision": _value(per_class.get("precision")),
-                    "recall": _value(per_class.get("recall")),
-                }
-        else:
-            name = ", ".join(f"{feature}={value}" for feature, value in slice_key)
-            metrics["slices"][name] = slice_metrics
-    return metrics
-
-
-def _value(metric: dict[str, Any] | None) -> float | None:
-    """A TFMA metric value as a float; None where undefined (e.g. precision with no positives)."""
-    if not metric or "doubleValue" not in metric:
-        return None
-    value = float(metric["doubleValue"])
-    return None if math.isnan(value) else value
-
-
-def read_blessing_reason(
-    evaluation_uri: str,
-    blessed: bool,
-    accuracy: float | None,
-    threshold: float,
-    had_baseline: bool,
-) -> str:
-    """Why the Evaluator blessed the model or not, in words."""
-    import tensorflow_model_analysis as tfma
-
-    if blessed:
-        against = (
-            "and did not fall below the last blessed model"
-            if had_baseline
-            else "(no other blessed model to compare with)"
-        )
-        return f"accuracy {accuracy:.4f} >= threshold {threshold} {against}"
-    validation = tfma.load_validation_result(evaluation_uri)
-    failures = [
-        describe_failure(per_slice.slice_key, failure)
-        for per_slice in validation.metric_validations_per_slice
-        for failure in per_slice.failures
-    ]
-    return "; ".join(failures) or "validation failed (see the Evaluator's output)"
-
-
-def describe_failure(slice_key, failure) -> str:
-    """One failed blessing threshold in words, e.g. 'sparse_categorical_accuracy 0.8491 < 0.9
-    (overall)'. Takes a SliceKey and a ValidationFailure proto from TFMA's validation result."""
-    where = slice_name(slice_key)
-    name = failure.metric_key.name
-    value = failure.metric_value.double_value.value
-    threshold = failure.metric_threshold
-    if failure.metric_key.is_diff:
-        # The threshold is -(allowed drop) - 1e-10, so that an equal score passes.
-        allowed_drop = round(-threshold.change_threshold.absolute.value, 6)
-        return (
-            f"{name} dropped {-value:.4f} below the last blessed model's, more than the "
-            f"{allowed_drop:g} allowed ({where})"
-        )
-    if threshold.value_threshold.HasField("lower_bound"):
-        return f"{name} {value:.4f} < {threshold.value_threshold.lower_bound.value:g} ({where})"
-    return f"{name} {value:.4f} outside its threshold ({where})"
-
-
-def slice_name(slice_key) -> str:
-    """'species=setosa' for a TFMA SliceKey proto, 'overall' for the whole dataset."""
-    parts = []
-    for key in slice_key.single_slice_keys:
-        value = getattr(key, key.WhichOneof("kind"))
-        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
-    return ", ".join(parts) or "overall"
-
-
 def summarize_run(
     metadata_path: str,
     pipeline_name: str,
     expected_nodes: list[str],
-    accuracy_threshold: float,
     run_id: str | None = None,
     error: BaseException | None = None,
     failed_node: str | None = None,
@@ -277,12 +176,8 @@ def summarize_run(
         transform_graph = outputs_of("Transform")["transform_graph"][0].uri
         evaluation_uri = evaluator_outputs["evaluation"][0].uri
         metrics = read_metrics(evaluation_uri, read_class_names(transform_graph))
-        blessing = evaluator_outputs["blessing"][0]
-        blessed = blessing.custom_properties["blessed"].int_value == 1
-        had_baseline = "baseline_model" in input_keys(store, executions["Evaluator"].id)
-        blessing_reason = read_blessing_reason(
-            evaluation_uri, blessed, metrics.get("accuracy"), accuracy_threshold, had_baseline
-        )
+        blessed = evaluator_outputs["blessing"][0].custom_properties["blessed"].int_value == 1
+        blessing_reason = read_blessing(evaluation_uri, blessed, metrics)["reason"]
 
     pushed_model = None
     if artifacts := outputs_of("Pusher").get("pushed_model"):

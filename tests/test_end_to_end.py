@@ -173,9 +173,16 @@ def test_retraining_is_deterministic_and_compared_with_the_blessed_model(
     assert rerun.returncode == 0, rerun.stdout
     assert set(rerun.states.values()) == {"COMPLETE"}
     # Same data, same config, same seed: the same model quality, to the last digit.
-    assert rerun.summary["metrics"] == first_run.summary["metrics"]
+    first, again = first_run.summary["metrics"], rerun.summary["metrics"]
+    assert first["baseline"] is None
+    assert again["baseline"] == {"accuracy": first["accuracy"], "accuracy_change": 0.0}
+    assert {**again, "baseline": None} == first
     assert rerun.summary["blessed"] is True
-    assert "did not fall below the last blessed model" in rerun.summary["blessing_reason"]
+    assert rerun.summary["blessing_reason"] == (
+        "passed sparse_categorical_accuracy >= 0.9 (overall: "
+        f"{rerun.summary['metrics']['accuracy']:.4f}); sparse_categorical_accuracy drops by at "
+        "most 0 (overall: +0.0000)"
+    )
     assert rerun.summary["pushed_model"] != first_run.summary["pushed_model"]
 
 
