@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from typing import Any
 
 CUSTOM_CONFIG_KEY = "hyperparameters"
+# Written by the Trainer beside its logs: the values a model was actually trained with.
+HYPERPARAMETERS_FILE = "hyperparameters.json"
 
 
 @dataclasses.dataclass(frozen=True)

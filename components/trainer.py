@@ -12,10 +12,9 @@ from absl import logging
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components import data, export, features
-from components.hyperparameters import HParams
+from components.hyperparameters import HYPERPARAMETERS_FILE, HParams
 from components.model import build_model
 
-HYPERPARAMETERS_FILE = "hyperparameters.json"
 # Training is split into up to this many epochs so the logs hold a learning curve, not one point.
 MAX_LOGGED_EPOCHS = 10
 
