@@ -1,4 +1,5 @@
-"""`python -m pipeline`: run the pipeline locally, or infer a schema to start curating."""
+"""`python -m pipeline`: run the pipeline locally, look at what a run found (inspect, report),
+predict with the pushed model, compile for Kubeflow, or infer a schema to start curating."""
 
 import argparse
 import os
@@ -197,8 +198,7 @@ def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
 
 def predict_command(args: argparse.Namespace) -> int:
     """Classify the rows of a CSV or JSONL file with a pushed model."""
-    # TensorFlow's C++ start-up messages would bury the predictions; errors still raise.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     from pipeline.predict import BadRowError, latest_pushed_model, predict, write_predictions
 
     try:
@@ -227,6 +227,83 @@ def predict_command(args: argparse.Namespace) -> int:
         report += f"; {correct}/{len(labelled)} match the label column"
     print(report, file=sys.stderr)
     return 0
+
+
+def quiet_tensorflow() -> None:
+    """Keep TensorFlow's start-up and deprecation messages out of a command's output; errors
+    still raise."""
+    import logging
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    """Print what runs recorded, as tables or JSON; or compare two runs."""
+    import json
+
+    quiet_tensorflow()
+    from rich.console import Console
+
+    from pipeline.inspect_tables import print_comparison, print_record, print_runs
+    from pipeline.run_record import RunNotFoundError, compare_runs, read_run_record
+
+    try:
+        if args.compare:
+            result = compare_runs(args.output_dir, *args.compare)
+        else:
+            result = read_run_record(args.output_dir, args.run)
+    except RunNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    console = Console()
+    if args.compare:
+        print_comparison(console, result)
+    else:
+        print_runs(console, result["runs"], selected=result["run"]["run_id"])
+        print_record(console, result)
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML page of what a run found."""
+    import time
+
+    quiet_tensorflow()
+    from pipeline.report import write_report
+    from pipeline.run_record import RunNotFoundError, read_run_record
+
+    started = time.monotonic()
+    try:
+        record = read_run_record(args.output_dir, args.run)
+    except RunNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    size = write_report(record, args.html)
+    print(
+        f"wrote {args.html} ({size / 1024:.0f} KiB, run {record['run']['number']}: "
+        f"{record['run']['run_id']}) in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """--output-dir and --run, shared by inspect and report."""
+    parser.add_argument(
+        "--output-dir",
+        default=PipelineConfig().output_dir,
+        help="the outputs of local runs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--run",
+        metavar="RUN",
+        help="which run: its number in the runs list, its id or a unique prefix of it "
+        "(default: the latest)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,6 +341,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="report rows with a missing, extra or malformed value and go on without them",
     )
     predict.set_defaults(handler=predict_command)
+
+    inspect = commands.add_parser(
+        "inspect", help="show a run's nodes, statistics, schema, anomalies, evaluation, blessing"
+    )
+    add_run_selection_arguments(inspect)
+    inspect.add_argument("--json", action="store_true", help="print the same content as JSON")
+    inspect.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("RUN_A", "RUN_B"),
+        help="statistics drift and metric deltas from RUN_A to RUN_B",
+    )
+    inspect.set_defaults(handler=inspect_command)
+
+    report = commands.add_parser(
+        "report", help="write a self-contained HTML report of a run (works offline)"
+    )
+    add_run_selection_arguments(report)
+    report.add_argument("--html", required=True, metavar="FILE", help="the HTML file to write")
+    report.set_defaults(handler=report_command)
 
     infer = commands.add_parser(
         "infer-schema", help="infer a schema from CSV data, as SchemaGen does"
