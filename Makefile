@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast airflow-test lint format lock schema kubeflow-golden clean
+.PHONY: help install browser run test test-fast airflow-test lint format lock schema kubeflow-golden clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,10 +28,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed ## Create the virtualenv from the lock (done by run and test on first use)
 
+browser: ## Install Debian's chromium for the HTML report's browser test (needs root or sudo)
+	@dpkg -s chromium fonts-liberation >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation; }
+	@chromium --version 2>/dev/null
+
 run: $(VENV)/.installed ## Run the whole pipeline on data/iris (outputs in ./outputs)
 	$(PYTHON) local_runner.py $(ARGS)
 
-test: $(VENV)/.installed ## Run every test, end-to-end included
+test: $(VENV)/.installed browser ## Run every test, end-to-end and browser included
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)

@@ -158,6 +158,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
                     "slice": where,
                     "kind": "value",
                     "requirement": f"{name} {sign} {bound:g}",
+                    "bound": bound,
                     "value": value,
                     "passed": (name, False, where) not in failed,
                 }
@@ -173,6 +174,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
                 "slice": where,
                 "kind": "change against the last blessed model",
                 "requirement": f"{name} drops by at most {allowed_drop:g}",
+                "bound": -allowed_drop,
                 "value": value,
                 "passed": (name, True, where) not in failed,
             }

@@ -24,7 +24,8 @@ def read_statistics(statistics_uri: str) -> dict[str, dict[str, Any]]:
         )
         split = os.path.basename(split_dir).removeprefix("Split-")
         by_split[split] = summarize_dataset(statistics.datasets[0])
-    return by_split
+    # Training data first: it is what everything else is compared with.
+    return {split: by_split[split] for split in sorted(by_split, key=lambda s: (s != "train", s))}
 
 
 def summarize_dataset(dataset: statistics_pb2.DatasetFeatureStatistics) -> dict[str, Any]:

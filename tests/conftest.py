@@ -7,8 +7,8 @@ import pytest
 
 import components  # noqa: F401 - sets TF_USE_LEGACY_KERAS before any test imports TensorFlow
 from components import features
+from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
 # The node ids of the pipeline the default PipelineConfig builds.
 DEFAULT_NODES = frozenset(
@@ -32,6 +32,23 @@ def iris_rows() -> list[dict[str, str]]:
     """The 150 raw rows of the sample data, as the CSV has them."""
     with IRIS_CSV.open(newline="") as f:
         return list(csv.DictReader(f))
+
+
+# The sample data's first run and two cached reruns, in one output directory shared by every
+# end-to-end test module (the pipeline takes about a minute per run).
+@pytest.fixture(scope="session")
+def output_dir(tmp_path_factory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("e2e") / "outputs"
+
+
+@pytest.fixture(scope="session")
+def first_run(output_dir) -> Run:
+    return run_pipeline(output_dir)
+
+
+@pytest.fixture(scope="session")
+def cached_reruns(first_run, output_dir) -> tuple[Run, Run]:
+    return run_pipeline(output_dir), run_pipeline(output_dir)
 
 
 def serialized_examples(rows: list[dict[str, str]]):

@@ -1,9 +1,7 @@
 """The real pipeline, run as a user runs it (`python local_runner.py ...`), checked through
 its summary, ML Metadata and the pushed SavedModel loaded fresh from disk."""
 
-import collections
 import csv
-import dataclasses
 import json
 import pathlib
 import re
@@ -16,68 +14,13 @@ import tensorflow as tf
 from components import features
 from pipeline.summary import node_executions, open_store, output_artifacts
 from tests.conftest import DEFAULT_NODES, REPO_ROOT, serialized_examples
+from tests.pipeline_runs import run_pipeline
 
 pytestmark = pytest.mark.e2e
 
 # Nodes whose inputs do not change between two runs on the same data and config.
 UPSTREAM_OF_EVALUATION = DEFAULT_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
 SPECIES = {"setosa", "versicolor", "virginica"}
-
-
-@dataclasses.dataclass
-class Run:
-    """One `python local_runner.py` process and what it left behind."""
-
-    returncode: int
-    stdout: str
-    summary: dict
-    executions_per_node: dict[str, int]  # in the whole ML Metadata store, right after the run
-    states: dict[str, str]  # node -> execution state in this run
-
-
-def run_pipeline(output_dir: pathlib.Path, *flags: str) -> Run:
-    runs_so_far = len(list(output_dir.parent.glob("summary-*.json")))
-    summary_path = output_dir.parent / f"summary-{runs_so_far}.json"
-    process = subprocess.run(
-        [
-            sys.executable,
-            "local_runner.py",
-            "--output-dir",
-            str(output_dir),
-            "--summary-json",
-            str(summary_path),
-            *flags,
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    summary = json.loads(summary_path.read_text())
-    store = open_store(str(output_dir / "metadata.sqlite"))
-    executions = collections.Counter()
-    for context in store.get_contexts_by_type("node"):
-        executions[context.name.removeprefix("iris.")] += len(
-            store.get_executions_by_context(context.id)
-        )
-    states = {node: result["state"] for node, result in summary["nodes"].items()}
-    return Run(process.returncode, process.stdout, summary, dict(executions), states)
-
-
-@pytest.fixture(scope="module")
-def output_dir(tmp_path_factory) -> pathlib.Path:
-    return tmp_path_factory.mktemp("e2e") / "outputs"
-
-
-@pytest.fixture(scope="module")
-def first_run(output_dir) -> Run:
-    return run_pipeline(output_dir)
-
-
-@pytest.fixture(scope="module")
-def cached_reruns(first_run, output_dir) -> tuple[Run, Run]:
-    return run_pipeline(output_dir), run_pipeline(output_dir)
 
 
 def test_run_succeeds_with_every_node_complete(first_run):
