@@ -100,14 +100,13 @@ def find_run(runs: list[dict[str, Any]], selector: str | None) -> dict[str, Any]
         raise RunNotFoundError("no runs recorded yet")
     if selector is None or selector == "latest":
         return runs[-1]
-    if selector.isdigit():
-        number = int(selector)
-        if 1 <= number <= len(runs):
-            return runs[number - 1]
-        raise RunNotFoundError(f"no run number {number}: runs are numbered 1 to {len(runs)}")
+    if selector.isdigit() and 1 <= int(selector) <= len(runs):
+        return runs[int(selector) - 1]
     matches = [run for run in runs if run["run_id"].startswith(selector)]
     if len(matches) == 1:
         return matches[0]
+    if not matches and selector.isdigit():
+        raise RunNotFoundError(f"no run number {selector}: runs are numbered 1 to {len(runs)}")
     if not matches:
         raise RunNotFoundError(f"no run id starts with {selector!r}")
     ids = ", ".join(run["run_id"] for run in matches)

@@ -108,7 +108,9 @@ def _rebucket(histogram: list[dict[str, float]], edges: list[float]) -> list[flo
     """Counts of `histogram` within each [edges[i], edges[i+1]), assuming uniform buckets.
 
     A bucket of zero width (every value equal) counts wholly in the interval holding it."""
-    counts = [0.0] * max(len(edges) - 1, 1)
+    if len(edges) == 1:  # every value of both histograms is the same number
+        return [sum(bucket["count"] for bucket in histogram)]
+    counts = [0.0] * (len(edges) - 1)
     for bucket in histogram:
         low, high, count = bucket["low"], bucket["high"], bucket["count"]
         for i in range(len(edges) - 1):

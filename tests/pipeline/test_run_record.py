@@ -1,0 +1,88 @@
+"""Choosing a run, metric deltas between runs, and threshold names, without a pipeline run."""
+
+import pytest
+import tensorflow_model_analysis as tfma
+
+from pipeline.evaluation import create_eval_config
+from pipeline.evaluation_results import metric_name, slicing_spec_name
+from pipeline.run_record import RunNotFoundError, find_run, metric_deltas
+
+RUNS = [
+    {"number": 1, "run_id": "2026-11-20T10:00:00.1"},
+    {"number": 2, "run_id": "2026-11-21T09:00:00.2"},
+    {"number": 3, "run_id": "2026-11-21T11:30:00.3"},
+]
+
+
+@pytest.mark.parametrize(
+    ("selector", "number"),
+    [
+        (None, 3),
+        ("latest", 3),
+        ("1", 1),
+        ("3", 3),
+        ("2026-11-20", 1),
+        ("2026-11-21T11", 3),
+    ],
+)
+def test_find_run_by_number_id_prefix_or_latest(selector, number):
+    assert find_run(RUNS, selector)["number"] == number
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("4", "no run number 4: runs are numbered 1 to 3"),
+        ("0", "no run number 0"),
+        ("2025", "no run number 2025: runs are numbered 1 to 3"),
+        ("2025-", "no run id starts with '2025-'"),
+        ("2026-11-21", "'2026-11-21' matches 2 runs"),
+        ("2026", "'2026' matches 3 runs"),
+    ],
+)
+def test_find_run_says_why_nothing_matched(selector, message):
+    with pytest.raises(RunNotFoundError, match=message):
+        find_run(RUNS, selector)
+
+
+def test_find_run_with_no_runs():
+    with pytest.raises(RunNotFoundError, match="no runs recorded yet"):
+        find_run([], None)
+
+
+def test_metric_deltas_are_b_minus_a_and_none_where_either_is_missing():
+    a = {
+        "accuracy": 0.9,
+        "slices": {"species=setosa": {"accuracy": 1.0}},
+        "per_class": {"setosa": {"precision": 0.5, "recall": None}},
+    }
+    b = {
+        "accuracy": 0.95,
+        "slices": {"species=setosa": {"accuracy": 0.75}},
+        "per_class": {"setosa": {"precision": 1.0, "recall": 1.0}},
+    }
+    deltas = {row["metric"]: row for row in metric_deltas(a, b)}
+    assert deltas["accuracy"]["delta"] == pytest.approx(0.05)
+    assert deltas["accuracy [species=setosa]"]["delta"] == pytest.approx(-0.25)
+    assert deltas["precision [setosa]"] == {
+        "metric": "precision [setosa]",
+        "a": 0.5,
+        "b": 1.0,
+        "delta": 0.5,
+    }
+    assert deltas["recall [setosa]"]["delta"] is None
+    assert list(deltas)[0] == "accuracy"
+
+
+def test_threshold_names_match_what_tfma_reports():
+    eval_config = create_eval_config(accuracy_threshold=0.9, max_accuracy_drop=0.0)
+    gated = [
+        m for spec in eval_config.metrics_specs for m in spec.metrics if m.per_slice_thresholds
+    ]
+    assert [metric_name(m) for m in gated] == ["sparse_categorical_accuracy"]
+    assert [slicing_spec_name(s) for s in gated[0].per_slice_thresholds[0].slicing_specs] == [
+        "overall"
+    ]
+    named = tfma.MetricConfig(class_name="Precision", config='"name": "precision_at_1"')
+    assert metric_name(named) == "precision_at_1"
+    assert slicing_spec_name(tfma.SlicingSpec(feature_keys=["species"])) == "each species"
