@@ -108,21 +108,25 @@ def read_blessing(evaluation_uri: str, blessed: bool, metrics: dict[str, Any]) -
 
     eval_config = tfma.writers.eval_config_writer.load_eval_run(evaluation_uri)[0]
     validation = tfma.load_validation_result(evaluation_uri)
-    failed = {
-        (failure.metric_key.name, failure.metric_key.is_diff, slice_name(per_slice.slice_key))
-        for per_slice in validation.metric_validations_per_slice
-        for failure in per_slice.failures
-    }
     thresholds = []
     for spec in eval_config.metrics_specs:
         for metric in spec.metrics:
             name = metric_name(metric)
             for per_slice in metric.per_slice_thresholds:
                 for slicing_spec in per_slice.slicing_specs:
-                    where = slicing_spec_name(slicing_spec)
+                    failed = {
+                        failure.metric_key.is_diff
+                        for result in validation.metric_validations_per_slice
+                        if _spec_covers(slicing_spec, result.slice_key)
+                        for failure in result.failures
+                        if failure.metric_key.name == name
+                    }
                     thresholds.extend(
-                        _threshold_rows(name, where, per_slice.threshold, metrics, failed)
-                    )
+                        _threshold_rows(
+                            name, slicing_spec_name(slicing_spec), per_slice.threshold, metrics,
+                            failed,
+                        )
+                    )  # fmt: skip
     compared = metrics.get("baseline") is not None
     if blessed:
         # With a baseline, the change threshold's row says how it compared.
@@ -143,8 +147,24 @@ def read_blessing(evaluation_uri: str, blessed: bool, metrics: dict[str, Any]) -
     }
 
 
+def _spec_covers(slicing_spec, slice_key) -> bool:
+    """Whether a slice of TFMA's results is one of those a SlicingSpec describes."""
+    columns = {
+        key.column: getattr(key, key.WhichOneof("kind")) for key in slice_key.single_slice_keys
+    }
+    wanted = set(slicing_spec.feature_keys) | set(slicing_spec.feature_values)
+    if set(columns) != wanted:
+        return False
+    return all(
+        (v.decode() if isinstance(v := columns[k], bytes) else str(v)) == value
+        for k, value in slicing_spec.feature_values.items()
+    )
+
+
 def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, Any]]:
-    """One row per bound of a metric threshold: what it requires, the value, and the outcome."""
+    """One row per bound of a metric threshold: what it requires, the value, and the outcome.
+    `failed` holds False if the metric's value failed in a slice the threshold covers, True if
+    its change against the baseline did."""
     overall = where == "overall"
     rows = []
     value_threshold = threshold.value_threshold
@@ -160,7 +180,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
                     "requirement": f"{name} {sign} {bound:g}",
                     "bound": bound,
                     "value": value,
-                    "passed": (name, False, where) not in failed,
+                    "passed": False not in failed,
                 }
             )
     change = threshold.change_threshold
@@ -176,7 +196,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
                 "requirement": f"{name} drops by at most {allowed_drop:g}",
                 "bound": -allowed_drop,
                 "value": value,
-                "passed": (name, True, where) not in failed,
+                "passed": True not in failed,
             }
         )
     for row in rows:

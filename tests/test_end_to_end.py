@@ -145,6 +145,18 @@ def test_a_model_below_the_threshold_is_not_blessed_and_not_pushed(tmp_path):
     assert run.summary["pushed_model"] is None
     assert not (tmp_path / "outputs" / "serving_model").exists()
     assert "Blessed: no" in run.stdout
+    # inspect names the threshold that decided it.
+    inspected = subprocess.run(
+        [sys.executable, "-m", "pipeline", "inspect", "--output-dir", str(tmp_path / "outputs"),
+         "--json"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=True,
+    )  # fmt: skip
+    record = json.loads(inspected.stdout)
+    assert [
+        (t["requirement"], t["value"], t["passed"]) for t in record["blessing"]["thresholds"]
+    ] == [("sparse_categorical_accuracy >= 1", accuracy, False)]
+    assert record["blessing"]["blessed"] is False
+    assert record["pushed_model"] is None
 
 
 def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):

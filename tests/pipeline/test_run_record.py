@@ -86,3 +86,26 @@ def test_threshold_names_match_what_tfma_reports():
     named = tfma.MetricConfig(class_name="Precision", config='"name": "precision_at_1"')
     assert metric_name(named) == "precision_at_1"
     assert slicing_spec_name(tfma.SlicingSpec(feature_keys=["species"])) == "each species"
+
+
+def slice_key(**columns: str):
+    from tensorflow_model_analysis.proto import metrics_for_slice_pb2
+
+    key = metrics_for_slice_pb2.SliceKey()
+    for column, value in columns.items():
+        key.single_slice_keys.add(column=column, bytes_value=value.encode())
+    return key
+
+
+def test_a_threshold_covers_the_slices_its_slicing_spec_describes():
+    from pipeline.evaluation_results import _spec_covers
+
+    overall = tfma.SlicingSpec()
+    each_species = tfma.SlicingSpec(feature_keys=["species"])
+    setosa_only = tfma.SlicingSpec(feature_values={"species": "setosa"})
+    assert _spec_covers(overall, slice_key())
+    assert not _spec_covers(overall, slice_key(species="setosa"))
+    assert _spec_covers(each_species, slice_key(species="virginica"))
+    assert not _spec_covers(each_species, slice_key())
+    assert _spec_covers(setosa_only, slice_key(species="setosa"))
+    assert not _spec_covers(setosa_only, slice_key(species="virginica"))
