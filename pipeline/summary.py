@@ -261,6 +261,11 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"FAILED at {summary.failed_node or 'pipeline set-up'}: {summary.error}")
     if summary.log_file:
         lines.append(f"Full log: {summary.log_file}")
+    if summary.output_dir and summary.run_id:
+        lines.append(
+            f"Look closer: python -m pipeline inspect --output-dir {summary.output_dir}"
+            " (or: report --html FILE)"
+        )
     if summary.wall_seconds is not None:
         lines.append(f"Wall time: {summary.wall_seconds:.1f} s")
     return "\n".join(lines)

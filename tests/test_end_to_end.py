@@ -38,6 +38,7 @@ def test_terminal_shows_progress_and_summary_but_not_tensorflow_logs(first_run, 
         assert re.search(rf"▸ {node} …", first_run.stdout)
         assert re.search(rf"✓ {node}\s+done\s+\d+\.\d s", first_run.stdout)
     assert "Blessed: yes" in first_run.stdout
+    assert f"python -m pipeline inspect --output-dir {output_dir}" in first_run.stdout
     assert "tensorflow/core" not in first_run.stdout
     log_file = pathlib.Path(first_run.summary["log_file"])
     assert log_file.parent == output_dir / "logs"
