@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from pipeline import charts
 from pipeline.evaluation import ACCURACY_METRIC
+from pipeline.run_record import FAILED_STATES
 
 TEMPLATE = "report.html.jinja"
 
@@ -49,7 +50,7 @@ def _verdict(record: dict[str, Any]) -> dict[str, str]:
     """The one line a reader wants first, and its tone (good, warn, bad)."""
     run, blessing, pushed = record["run"], record["blessing"], record["pushed_model"]
     if run["state"] == "failed":
-        failed = [n for n, r in record["nodes"].items() if r["state"] in ("FAILED", "CANCELED")]
+        failed = [n for n, r in record["nodes"].items() if r["state"] in FAILED_STATES]
         return {"tone": "bad", "text": f"Run failed at {', '.join(failed) or 'an unknown node'}"}
     if blessing is None:
         return {"tone": "warn", "text": f"Run {run['state']}: no evaluation"}

@@ -15,6 +15,7 @@ from pipeline.config import PipelineConfig
 from pipeline.summary import (
     SUCCEEDED_STATES,
     node_executions,
+    node_result,
     open_store,
     output_artifacts,
     read_anomalies,
@@ -133,11 +134,7 @@ def read_run_record(
     this_run = find_run(runs, run)
     executions = node_executions(store, this_run["run_id"], pipeline_name)
 
-    nodes = {}
-    for node, execution in executions.items():
-        state = metadata_store_pb2.Execution.State.Name(execution.last_known_state)
-        seconds = execution.last_update_time_since_epoch - execution.create_time_since_epoch
-        nodes[node] = {"state": state, "seconds": round(seconds / 1000, 3)}
+    nodes = {node: node_result(execution) for node, execution in executions.items()}
 
     def output_uri(node: str, key: str) -> str | None:
         if nodes.get(node, {}).get("state") not in SUCCEEDED_STATES:

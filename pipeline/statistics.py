@@ -2,6 +2,7 @@
 
 import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -10,19 +11,26 @@ STATISTICS_FILE = "FeatureStats.pb"
 TOP_VALUES_SHOWN = 10
 
 
+def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
+    """(split name, path) of `file_name` in each Split-<name> folder of an artifact that has it:
+    how StatisticsGen and ExampleValidator lay out their outputs."""
+    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
+
+    for split_dir in sorted(tf.io.gfile.glob(os.path.join(artifact_uri, "Split-*"))):
+        path = os.path.join(split_dir, file_name)
+        if tf.io.gfile.exists(path):
+            yield os.path.basename(split_dir).removeprefix("Split-"), path
+
+
 def read_statistics(statistics_uri: str) -> dict[str, dict[str, Any]]:
     """Split name -> {"rows": n, "features": {name: summary}} for a statistics artifact."""
     import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
 
     by_split = {}
-    for split_dir in sorted(tf.io.gfile.glob(os.path.join(statistics_uri, "Split-*"))):
-        path = os.path.join(split_dir, STATISTICS_FILE)
-        if not tf.io.gfile.exists(path):
-            continue
+    for split, path in split_files(statistics_uri, STATISTICS_FILE):
         statistics = statistics_pb2.DatasetFeatureStatisticsList.FromString(
             tf.io.gfile.GFile(path, "rb").read()
         )
-        split = os.path.basename(split_dir).removeprefix("Split-")
         by_split[split] = summarize_dataset(statistics.datasets[0])
     # Training data first: it is what everything else is compared with.
     return {split: by_split[split] for split in sorted(by_split, key=lambda s: (s != "train", s))}

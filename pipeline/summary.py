@@ -8,8 +8,10 @@ from typing import Any
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components import features
 from pipeline.evaluation_results import read_blessing, read_metrics
+from pipeline.predict import read_serving_info
+from pipeline.statistics import split_files
+from pipeline.training_results import SERVING_MODEL_SUBDIR
 
 NOT_RUN = "NOT_RUN"
 # ML Metadata execution states of a node that produced its outputs (a cache hit reuses them).
@@ -79,6 +81,15 @@ def node_executions(
     return by_node
 
 
+def node_result(execution: metadata_store_pb2.Execution) -> dict[str, Any]:
+    """A node's state in a run (e.g. COMPLETE, CACHED, FAILED) and its seconds."""
+    seconds = execution.last_update_time_since_epoch - execution.create_time_since_epoch
+    return {
+        "state": metadata_store_pb2.Execution.State.Name(execution.last_known_state),
+        "seconds": round(seconds / 1000, 3),
+    }
+
+
 def output_artifacts(
     store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
 ) -> dict[str, list[metadata_store_pb2.Artifact]]:
@@ -112,27 +123,13 @@ def read_anomalies(anomalies_uri: str) -> list[dict[str, str]]:
         }
 
     found = []
-    for split_dir in sorted(tf.io.gfile.glob(os.path.join(anomalies_uri, "Split-*"))):
-        path = os.path.join(split_dir, "SchemaDiff.pb")
-        if not tf.io.gfile.exists(path):
-            continue
-        split = os.path.basename(split_dir).removeprefix("Split-")
+    for split, path in split_files(anomalies_uri, "SchemaDiff.pb"):
         anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
         for feature, info in sorted(anomalies.anomaly_info.items()):
             found.append(record(split, feature, info))
         if anomalies.HasField("dataset_anomaly_info"):
             found.append(record(split, "(dataset)", anomalies.dataset_anomaly_info))
     return found
-
-
-def read_class_names(transform_graph_uri: str) -> list[str]:
-    """Class index -> species name, from the vocabulary tf.Transform wrote."""
-    import tensorflow_transform as tft
-
-    vocabulary = tft.TFTransformOutput(transform_graph_uri).vocabulary_by_name(
-        features.LABEL_VOCABULARY_NAME
-    )
-    return [name.decode() for name in vocabulary]
 
 
 def summarize_run(
@@ -154,11 +151,7 @@ def summarize_run(
         if execution is None:
             nodes[node] = {"state": NOT_RUN, "seconds": None}
             continue
-        seconds = execution.last_update_time_since_epoch - execution.create_time_since_epoch
-        nodes[node] = {
-            "state": metadata_store_pb2.Execution.State.Name(execution.last_known_state),
-            "seconds": round(seconds / 1000, 3),
-        }
+        nodes[node] = node_result(execution)
 
     def outputs_of(node: str) -> dict[str, list[metadata_store_pb2.Artifact]]:
         if nodes.get(node, {}).get("state") not in SUCCEEDED_STATES:
@@ -173,9 +166,10 @@ def summarize_run(
     blessed, blessing_reason = False, "the Evaluator did not run"
     evaluator_outputs = outputs_of("Evaluator")
     if evaluator_outputs:
-        transform_graph = outputs_of("Transform")["transform_graph"][0].uri
+        model_uri = outputs_of("Trainer")["model"][0].uri
+        class_names = read_serving_info(os.path.join(model_uri, SERVING_MODEL_SUBDIR))["classes"]
         evaluation_uri = evaluator_outputs["evaluation"][0].uri
-        metrics = read_metrics(evaluation_uri, read_class_names(transform_graph))
+        metrics = read_metrics(evaluation_uri, class_names)
         blessed = evaluator_outputs["blessing"][0].custom_properties["blessed"].int_value == 1
         blessing_reason = read_blessing(evaluation_uri, blessed, metrics)["reason"]
 
