@@ -70,12 +70,17 @@ def _print_statistics(console: Console, statistics: dict[str, dict[str, Any]]) -
         title = f"Statistics: {split}, {dataset['rows']} rows"
         if numeric:
             table = Table(title=f"{title}, numeric features", title_justify="left")
-            for column in ("feature", "missing %", "mean", "std", "min", "median", "max"):
-                table.add_column(column, justify="left" if column == "feature" else "right")
+            for column in ("feature", "type", "missing %", "mean", "std", "min", "max"):
+                table.add_column(
+                    column, justify="left" if column in ("feature", "type") else "right"
+                )
             for name, feature in numeric.items():
-                moments = (feature[key] for key in ("mean", "std", "min", "median", "max"))
+                moments = (feature[key] for key in ("mean", "std", "min", "max"))
                 table.add_row(
-                    name, f"{feature['missing_percent']:.1f}", *(f"{v:.3f}" for v in moments)
+                    name,
+                    feature["type"],
+                    f"{feature['missing_percent']:.1f}",
+                    *(f"{v:.3f}" for v in moments),
                 )
             console.print(table)
         if categorical:
