@@ -36,13 +36,18 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
 
 
-def _legend(names: Sequence[str], x: float, y: float) -> list[str]:
+def _legend(names: Sequence[str], x: float, y: float, across: bool = False) -> list[str]:
+    """A colour key, one name under the other, or side by side when `across`."""
     body = []
     for i, name in enumerate(names):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        if across:
+            item_x, item_y = x + sum(24 + 6.5 * len(n) for n in names[:i]), y
+        else:
+            item_x, item_y = x, y + i * 14
         body.append(
-            f'<rect x="{x}" y="{y + i * 14 - 8}" width="10" height="10" fill="{color}" '
-            f'fill-opacity="0.6"/><text x="{x + 14}" y="{y + i * 14}">{_escape(name)}</text>'
+            f'<rect x="{item_x:.1f}" y="{item_y - 8}" width="10" height="10" fill="{color}" '
+            f'fill-opacity="0.6"/><text x="{item_x + 14:.1f}" y="{item_y}">{_escape(name)}</text>'
         )
     return body
 
@@ -111,13 +116,15 @@ def grouped_bars(
     right = 90
     bar_height, gap = 14, 10
     group_height = bar_height * len(series) + gap
-    height = group_height * len(categories) + 24
+    # Several series get a key above the bars, clear of the values printed after each bar.
+    legend_height = 18 if len(series) > 1 else 0
+    height = legend_height + group_height * len(categories) + 24
     plot_width = width - label_width - right
     values = [v for vs in series.values() for v in vs if v is not None]
     scale = maximum or max(values + [reference or 0], default=1) or 1
     body = []
     for row, category in enumerate(categories):
-        y0 = row * group_height + 4
+        y0 = legend_height + row * group_height + 4
         body.append(
             f'<text x="{label_width - 6}" y="{y0 + group_height / 2 + 1}" text-anchor="end">'
             f"{_escape(category)}</text>"
@@ -140,12 +147,12 @@ def grouped_bars(
     if reference is not None:
         x = label_width + reference / scale * plot_width
         body.append(
-            f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 18}" stroke="#d62728" '
-            f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{height - 4}" text-anchor="middle" '
-            f'fill="#d62728">{_escape(value_format.format(reference))}</text>'
+            f'<line x1="{x:.1f}" y1="{legend_height}" x2="{x:.1f}" y2="{height - 18}" '
+            f'stroke="#d62728" stroke-dasharray="4 3"/><text x="{x:.1f}" y="{height - 4}" '
+            f'text-anchor="middle" fill="#d62728">{_escape(value_format.format(reference))}</text>'
         )
-    if len(series) > 1:
-        body += _legend(list(series), width - right + 30, 14)
+    if legend_height:
+        body += _legend(list(series), label_width, 12, across=True)
     return _svg(width, height, title, body)
 
 
