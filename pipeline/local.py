@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import fcntl
 import json
 import logging
 import os
@@ -44,12 +45,57 @@ def output_redirected_to(log_path: str | None) -> Iterator[TextIO]:
         terminal.close()
 
 
+# Held by the run using an output directory; the kernel releases it when that process ends,
+# however it ends (a killed run leaves no stale lock behind).
+RUN_LOCK_FILE = ".run.lock"
+# Exit status of a run that could not start (another run holds the output directory).
+EXIT_NOT_STARTED = 2
+
+
+class RunInProgressError(RuntimeError):
+    """Another run is using the same output directory."""
+
+
+@contextlib.contextmanager
+def exclusive_output_dir(output_dir: str) -> Iterator[None]:
+    """Hold `output_dir` for one run: a second run on it is refused at once, instead of
+    failing later on a locked ML Metadata database or mixing its artifacts with this run's."""
+    path = os.path.join(output_dir, RUN_LOCK_FILE)
+    lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(lock_fd, 200).decode(errors="replace").strip() or "unknown"
+        os.close(lock_fd)
+        raise RunInProgressError(
+            f"another run is using {output_dir} ({holder}); wait for it to finish, "
+            "or give this run another --output-dir"
+        ) from None
+    try:
+        os.ftruncate(lock_fd, 0)
+        os.write(lock_fd, f"pid {os.getpid()}, started {datetime.datetime.now():%H:%M:%S}".encode())
+        yield
+    finally:
+        os.close(lock_fd)
+
+
 def run_locally(
     config: PipelineConfig, summary_json: str | None = None, verbose: bool = False
 ) -> int:
     """Run the whole pipeline, print progress and a summary; return the process exit code."""
     config = config.with_absolute_paths()
     os.makedirs(config.logs_dir, exist_ok=True)
+    try:
+        with exclusive_output_dir(config.output_dir):
+            return _run_with_output_dir_held(config, summary_json, verbose)
+    except RunInProgressError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_NOT_STARTED
+
+
+def _run_with_output_dir_held(
+    config: PipelineConfig, summary_json: str | None, verbose: bool
+) -> int:
     started = datetime.datetime.now()
     log_file = os.path.join(config.logs_dir, f"run-{started:%Y%m%d-%H%M%S}.log")
 

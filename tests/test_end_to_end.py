@@ -7,6 +7,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 import tensorflow as tf
@@ -272,3 +273,32 @@ def test_predict_names_the_bad_row_or_skips_it(first_run, output_dir, tmp_path):
     predictions = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(p["line"], p["class_name"]) for p in predictions] == [(2, "setosa"), (4, "virginica")]
     assert "skipped: " in skipped.stderr and "line 3, field 'sepal_width'" in skipped.stderr
+
+
+def test_a_second_run_on_the_same_output_dir_is_refused_at_once(tmp_path):
+    output_dir = tmp_path / "outputs"
+    command = [sys.executable, "local_runner.py", "--output-dir", str(output_dir)]
+    first = subprocess.Popen(
+        [*command, "--train-steps", "100"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lock = output_dir / ".run.lock"
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text().startswith(f"pid {first.pid},")):
+        assert time.monotonic() < deadline, "the first run never took the output directory"
+        assert first.poll() is None, first.stdout.read()
+        time.sleep(0.2)
+
+    second = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    first_still_running = first.poll() is None
+    first_output, _ = first.communicate(timeout=1200)
+
+    assert second.returncode == 2
+    assert f"error: another run is using {output_dir} (pid {first.pid}, started" in second.stderr
+    assert first_still_running  # refused at once, not after waiting for the first run
+    assert first.returncode == 0, first_output
+    store = open_store(str(output_dir / "metadata.sqlite"))
+    assert len(store.get_contexts_by_type("pipeline_run")) == 1  # the refused run left nothing
