@@ -41,6 +41,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.accuracy_threshold,
         help="eval accuracy a model needs to be blessed and pushed (default: %(default)s)",
     )
+    parser.add_argument(
+        "--allow-anomaly",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="an anomaly kind that only warns instead of stopping the run, e.g. "
+        "FEATURE_TYPE_LOW_FRACTION_PRESENT (repeatable)",
+    )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
         "--enable-cache",
@@ -94,6 +102,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         output_dir=args.output_dir,
         hyperparameters=HParams(train_steps=args.train_steps),
         accuracy_threshold=args.accuracy_threshold,
+        allowed_anomaly_kinds=tuple(args.allow_anomaly),
         enable_cache=args.enable_cache,
         enable_tuner=args.tuner,
         beam_args=tuple(args.beam_arg),

@@ -3,6 +3,8 @@
 import dataclasses
 import os
 
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+
 from components.hyperparameters import HParams
 
 
@@ -23,6 +25,9 @@ class PipelineConfig:
     # blessed model.
     accuracy_threshold: float = 0.9
     max_accuracy_drop: float = 0.0
+    # ExampleValidator anomaly kinds (AnomalyInfo.Type names) that only warn; any other
+    # anomaly stops the run before Transform.
+    allowed_anomaly_kinds: tuple[str, ...] = ()
     enable_tuner: bool = False
     tuner_trials: int = 4
     tuner_train_steps: int = 200
@@ -42,6 +47,13 @@ class PipelineConfig:
             raise ValueError(f"accuracy_threshold must be in [0, 1], got {self.accuracy_threshold}")
         if self.max_accuracy_drop < 0:
             raise ValueError(f"max_accuracy_drop must be >= 0, got {self.max_accuracy_drop}")
+        known_kinds = set(anomalies_pb2.AnomalyInfo.Type.keys())
+        for kind in self.allowed_anomaly_kinds:
+            if kind not in known_kinds:
+                raise ValueError(
+                    f"allowed anomaly kind {kind!r} is not an AnomalyInfo.Type name "
+                    "(e.g. FEATURE_TYPE_LOW_FRACTION_PRESENT, FLOAT_TYPE_BIG_FLOAT)"
+                )
         for name in ("trainer_cpu_limit", "trainer_memory_limit_gb"):
             value = getattr(self, name)
             if value is not None and value <= 0:

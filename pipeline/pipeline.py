@@ -23,6 +23,7 @@ from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel
 from tfx.types.standard_artifacts import Model, ModelBlessing
 
+from components.validation_gate.component import ValidationGate
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import create_eval_config
 
@@ -35,8 +36,9 @@ def create_pipeline(
     config: PipelineConfig,
     metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
 ) -> tfx_pipeline.Pipeline:
-    """ExampleGen -> statistics, schema, validation -> Transform -> (Tuner) -> Trainer ->
-    Evaluator against the latest blessed model -> Pusher (only a blessed model is pushed).
+    """ExampleGen -> statistics, schema, validation (stopping on anomalies) -> Transform ->
+    (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher (only a
+    blessed model is pushed).
 
     The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
     none for Kubeflow, which provides its own.
@@ -73,12 +75,19 @@ def create_pipeline(
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema
     )
+    # Stops the run on anomalies; everything after it takes the schema it lets through.
+    validation_gate = ValidationGate(
+        anomalies=example_validator.outputs["anomalies"],
+        schema=schema,
+        allowed_anomaly_kinds=",".join(config.allowed_anomaly_kinds),
+    )
+    schema = validation_gate.outputs["validated_schema"]
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema,
         preprocessing_fn=PREPROCESSING_FN,
     )
-    components += [example_validator, transform]
+    components += [example_validator, validation_gate, transform]
 
     custom_config = config.hyperparameters.to_custom_config()
     tuned_hyperparameters = None

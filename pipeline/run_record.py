@@ -11,6 +11,7 @@ from typing import Any
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from components.validation_gate.anomalies import read_anomalies
 from pipeline.config import PipelineConfig
 from pipeline.summary import (
     SUCCEEDED_STATES,
@@ -18,7 +19,6 @@ from pipeline.summary import (
     node_result,
     open_store,
     output_artifacts,
-    read_anomalies,
 )
 
 # Pusher is the pipeline's last node: a run that has not recorded it did not finish.

@@ -1,25 +1,14 @@
 """StatisticsGen's statistics made readable, and how far two sets of them drifted apart."""
 
 import math
-import os
-from collections.abc import Iterator
 from typing import Any
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
+from components.artifact_files import split_files
+
 STATISTICS_FILE = "FeatureStats.pb"
 TOP_VALUES_SHOWN = 10
-
-
-def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
-    """(split name, path) of `file_name` in each Split-<name> folder of an artifact that has it:
-    how StatisticsGen and ExampleValidator lay out their outputs."""
-    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
-
-    for split_dir in sorted(tf.io.gfile.glob(os.path.join(artifact_uri, "Split-*"))):
-        path = os.path.join(split_dir, file_name)
-        if tf.io.gfile.exists(path):
-            yield os.path.basename(split_dir).removeprefix("Split-"), path
 
 
 def read_statistics(statistics_uri: str) -> dict[str, dict[str, Any]]:

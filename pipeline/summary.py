@@ -8,9 +8,9 @@ from typing import Any
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from components.validation_gate.anomalies import read_anomalies
 from pipeline.evaluation_results import read_blessing, read_metrics
 from pipeline.predict import read_serving_info
-from pipeline.statistics import split_files
 from pipeline.training_results import SERVING_MODEL_SUBDIR
 
 NOT_RUN = "NOT_RUN"
@@ -104,32 +104,6 @@ def output_artifacts(
         a.id: a for a in store.get_artifacts_by_id([i for ids in ids_by_key.values() for i in ids])
     }
     return {key: [artifacts[i] for i in ids] for key, ids in ids_by_key.items()}
-
-
-def read_anomalies(anomalies_uri: str) -> list[dict[str, str]]:
-    """Every anomaly ExampleValidator recorded, per split and feature."""
-    import tensorflow as tf
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
-
-    def record(split: str, feature: str, info: anomalies_pb2.AnomalyInfo) -> dict[str, str]:
-        return {
-            "split": split,
-            "feature": feature,
-            "severity": anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
-            "kind": ", ".join(
-                anomalies_pb2.AnomalyInfo.Type.Name(reason.type) for reason in info.reason
-            ),
-            "description": info.description or info.short_description,
-        }
-
-    found = []
-    for split, path in split_files(anomalies_uri, "SchemaDiff.pb"):
-        anomalies = anomalies_pb2.Anomalies.FromString(tf.io.gfile.GFile(path, "rb").read())
-        for feature, info in sorted(anomalies.anomaly_info.items()):
-            found.append(record(split, feature, info))
-        if anomalies.HasField("dataset_anomaly_info"):
-            found.append(record(split, "(dataset)", anomalies.dataset_anomaly_info))
-    return found
 
 
 def summarize_run(

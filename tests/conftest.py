@@ -18,6 +18,7 @@ DEFAULT_NODES = frozenset(
         "SchemaGen",
         "ImportSchemaGen",
         "ExampleValidator",
+        "ValidationGate",
         "Transform",
         "Trainer",
         "latest_blessed_model_resolver",

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 # Nodes whose inputs do not change between two runs on the same data and config.
 UPSTREAM_OF_EVALUATION = DEFAULT_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
 SPECIES = {"setosa", "versicolor", "virginica"}
+CURATED_SCHEMA = REPO_ROOT / "data" / "iris" / "schema.pbtxt"
 
 
 def test_run_succeeds_with_every_node_complete(first_run):
@@ -302,3 +303,61 @@ def test_a_second_run_on_the_same_output_dir_is_refused_at_once(tmp_path):
     assert first.returncode == 0, first_output
     store = open_store(str(output_dir / "metadata.sqlite"))
     assert len(store.get_contexts_by_type("pipeline_run")) == 1  # the refused run left nothing
+
+
+def test_the_validation_gate_stops_bad_data_before_transform_and_keeps_the_served_model(
+    tmp_path, iris_rows
+):
+    output_dir = tmp_path / "outputs"
+    good = run_pipeline(output_dir)
+    assert good.returncode == 0, good.stdout
+    served = good.summary["pushed_model"]
+
+    # A unit change: petal_length in millimetres, ten times the curated schema's range.
+    bad_data = tmp_path / "bad"
+    bad_data.mkdir()
+    with (bad_data / "iris.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(iris_rows[0]))
+        writer.writeheader()
+        writer.writerows(
+            {**row, "petal_length": f"{float(row['petal_length']) * 10:.1f}"} for row in iris_rows
+        )
+    bad = run_pipeline(output_dir, "--data-root", str(bad_data), "--schema", str(CURATED_SCHEMA))
+
+    assert bad.returncode == 1
+    assert bad.summary["failed_node"] == "ValidationGate"
+    assert bad.states["ValidationGate"] == "FAILED"
+    for node in ("Transform", "Trainer", "Evaluator", "Pusher"):
+        assert bad.states[node] == "NOT_RUN", node
+    assert {(a["split"], a["feature"], a["kind"]) for a in bad.summary["anomalies"]} == {
+        ("train", "petal_length", "FLOAT_TYPE_BIG_FLOAT"),
+        ("eval", "petal_length", "FLOAT_TYPE_BIG_FLOAT"),
+    }
+    assert "FAILED at ValidationGate: AnomaliesFoundError: 2 anomalies in the data" in bad.stdout
+    assert "[train] petal_length: FLOAT_TYPE_BIG_FLOAT: Unexpectedly high value" in bad.stdout
+    # Nothing was pushed: the good model is still the latest, and still serves.
+    versions = sorted((output_dir / "serving_model" / "iris").iterdir())
+    assert [str(v) for v in versions] == [served]
+    model = tf.saved_model.load(served)
+    names = model.signatures["serving_default"](examples=serialized_examples(iris_rows[:3]))
+    assert [n.decode() for n in names["class_name"].numpy()] == [
+        r["species"] for r in iris_rows[:3]
+    ]
+
+    # Letting that kind through is an explicit choice, and then the run goes on.
+    allowed = run_pipeline(
+        output_dir,
+        "--data-root", str(bad_data),
+        "--schema", str(CURATED_SCHEMA),
+        "--allow-anomaly", "FLOAT_TYPE_BIG_FLOAT",
+        "--train-steps", "50",
+        "--accuracy-threshold", "1.0",
+    )  # fmt: skip
+    assert allowed.states["ValidationGate"] == "COMPLETE"
+    assert allowed.states["Trainer"] == "COMPLETE"
+    assert len(allowed.summary["anomalies"]) == 2
+
+    # The next run on good data and the same output directory succeeds.
+    again = run_pipeline(output_dir)
+    assert again.returncode == 0, again.stdout
+    assert again.summary["status"] == "succeeded"

@@ -103,3 +103,9 @@ def test_serving_root_overrides_the_default_push_destination():
 def test_trainer_limits_must_be_positive(field):
     with pytest.raises(ValueError, match=field):
         PipelineConfig(**{field: 0})
+
+
+def test_an_unknown_anomaly_kind_is_refused_with_examples_of_real_ones():
+    with pytest.raises(ValueError, match="'BIG_VALUES' is not an AnomalyInfo.Type name"):
+        PipelineConfig(allowed_anomaly_kinds=("BIG_VALUES",))
+    assert PipelineConfig(allowed_anomaly_kinds=("FLOAT_TYPE_BIG_FLOAT",)).allowed_anomaly_kinds

@@ -10,6 +10,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 
 from components.preprocessing import preprocessing_fn
 from components.trainer import run_fn
+from components.validation_gate.component import ValidationGate
 from pipeline.config import PipelineConfig
 from pipeline.kubeflow import compile_kubeflow, write_spec
 from pipeline.pipeline import create_pipeline
@@ -88,8 +89,21 @@ def test_every_step_runs_in_the_configured_image(spec):
             "container" in executor_of(spec, name).struct_value.fields
             for name in spec.root.dag.tasks
         )
-        == 9
+        == 10
     )
+
+
+def test_the_validation_gate_step_runs_our_component_and_gates_transform(spec):
+    container = executor_of(spec, "ValidationGate").struct_value.fields["container"].struct_value
+    args = [value.string_value for value in container.fields["args"].list_value.values]
+    class_path = args[args.index("--executor_class_path") + 1]
+    module, name = class_path.rsplit(".", 1)
+    # The container imports this class from the installed package to run the gate.
+    assert (
+        getattr(importlib.import_module(module), name)
+        is ValidationGate.EXECUTOR_SPEC.executor_class
+    )
+    assert "ValidationGate" in spec.root.dag.tasks["Transform"].dependent_tasks
 
 
 def test_pipeline_root_is_where_kfp_reads_it(job):

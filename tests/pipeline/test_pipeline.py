@@ -32,10 +32,12 @@ def test_edges_follow_the_data(default_graph):
         "latest_blessed_model_resolver": set(),
         "StatisticsGen": {"CsvExampleGen"},
         "SchemaGen": {"StatisticsGen"},
-        # The curated schema, not the inferred one, drives validation, Transform and training.
+        # The curated schema, not the inferred one, drives validation, Transform and training;
+        # Transform and the Trainer take it from the gate, so nothing runs after anomalies.
         "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
-        "Transform": {"CsvExampleGen", "ImportSchemaGen"},
-        "Trainer": {"Transform", "ImportSchemaGen"},
+        "ValidationGate": {"ExampleValidator", "ImportSchemaGen"},
+        "Transform": {"CsvExampleGen", "ValidationGate"},
+        "Trainer": {"Transform", "ValidationGate"},
         "Evaluator": {"CsvExampleGen", "Trainer", "latest_blessed_model_resolver"},
         "Pusher": {"Trainer", "Evaluator"},
     }
@@ -45,13 +47,25 @@ def test_without_a_curated_schema_the_inferred_one_drives():
     edges = graph(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
     assert "ImportSchemaGen" not in edges
     assert edges["ExampleValidator"] == {"StatisticsGen", "SchemaGen"}
-    assert edges["Transform"] == {"CsvExampleGen", "SchemaGen"}
+    assert edges["ValidationGate"] == {"ExampleValidator", "SchemaGen"}
+    assert edges["Transform"] == {"CsvExampleGen", "ValidationGate"}
 
 
 def test_tuner_feeds_the_trainer_when_enabled():
     edges = graph(PipelineConfig(output_dir="/tmp/unused", enable_tuner=True))
-    assert edges["Tuner"] == {"Transform", "ImportSchemaGen"}
-    assert edges["Trainer"] == {"Transform", "ImportSchemaGen", "Tuner"}
+    assert edges["Tuner"] == {"Transform", "ValidationGate"}
+    assert edges["Trainer"] == {"Transform", "ValidationGate", "Tuner"}
+
+
+def test_allowed_anomaly_kinds_reach_the_gate():
+    config = PipelineConfig(
+        output_dir="/tmp/unused",
+        allowed_anomaly_kinds=("FEATURE_TYPE_LOW_FRACTION_PRESENT", "FLOAT_TYPE_BIG_FLOAT"),
+    )
+    gate = next(c for c in create_pipeline(config).components if c.id == "ValidationGate")
+    assert gate.exec_properties["allowed_anomaly_kinds"] == (
+        "FEATURE_TYPE_LOW_FRACTION_PRESENT,FLOAT_TYPE_BIG_FLOAT"
+    )
 
 
 def test_hyperparameters_and_steps_reach_the_trainer():

@@ -6,8 +6,9 @@ import tensorflow_data_validation as tfdv
 from google.protobuf import text_format
 from tensorflow_model_analysis.proto import metrics_for_slice_pb2, validation_result_pb2
 
+from components.validation_gate.anomalies import read_anomalies
 from pipeline.evaluation_results import describe_failure
-from pipeline.summary import describe_error, read_anomalies
+from pipeline.summary import describe_error
 from tests.conftest import REPO_ROOT
 
 

@@ -1,0 +1,15 @@
+"""Finding files inside TFX artifacts, on local disk or any filesystem TensorFlow reads."""
+
+import os
+from collections.abc import Iterator
+
+
+def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
+    """(split name, path) of `file_name` in each Split-<name> folder of an artifact that has it:
+    how StatisticsGen and ExampleValidator lay out their outputs."""
+    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
+
+    for split_dir in sorted(tf.io.gfile.glob(os.path.join(artifact_uri, "Split-*"))):
+        path = os.path.join(split_dir, file_name)
+        if tf.io.gfile.exists(path):
+            yield os.path.basename(split_dir).removeprefix("Split-"), path

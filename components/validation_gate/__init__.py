@@ -1,0 +1,1 @@
+"""A custom component that stops the pipeline before Transform when the data has anomalies."""
