@@ -168,13 +168,18 @@ def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):
     columns = [*features.NUMERIC_FEATURE_KEYS[:3], features.LABEL_KEY]  # petal_width is gone
     lines = [",".join(columns)] + [",".join(row[c] for c in columns) for row in iris_rows]
     (data_root / "iris.csv").write_text("\n".join(lines) + "\n")
-    run = run_pipeline(
-        tmp_path / "outputs",
-        "--data-root",
-        str(data_root),
-        "--schema",
-        str(REPO_ROOT / "data" / "iris" / "schema.pbtxt"),
-    )
+    flags = ["--data-root", str(data_root), "--schema", str(CURATED_SCHEMA)]
+    gated = run_pipeline(tmp_path / "outputs", *flags)
+    # The gate sees the missing column first.
+    assert gated.returncode == 1
+    assert gated.summary["failed_node"] == "ValidationGate"
+    assert {a["feature"] for a in gated.summary["anomalies"]} == {"petal_width"}
+    assert "petal_width" in gated.summary["error"]
+
+    # Let that through, and Transform, which needs the column, is the node that fails.
+    kinds = {kind for a in gated.summary["anomalies"] for kind in a["kind"].split(", ")}
+    allow = [flag for kind in sorted(kinds) for flag in ("--allow-anomaly", kind)]
+    run = run_pipeline(tmp_path / "outputs", *flags, *allow)
     assert run.returncode == 1
     assert run.summary["status"] == "failed"
     assert run.summary["failed_node"] == "Transform"
