@@ -6,7 +6,6 @@ from tfx.components import (
     CsvExampleGen,
     Evaluator,
     ExampleValidator,
-    Pusher,
     SchemaGen,
     StatisticsGen,
     Trainer,
@@ -23,6 +22,7 @@ from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import Channel
 from tfx.types.standard_artifacts import Model, ModelBlessing
 
+from components.atomic_pusher.component import AtomicPusher
 from components.validation_gate.component import ValidationGate
 from pipeline.config import PipelineConfig
 from pipeline.evaluation import create_eval_config
@@ -133,7 +133,9 @@ def create_pipeline(
         baseline_model=latest_blessed_model.outputs["model"],
         eval_config=create_eval_config(config.accuracy_threshold, config.max_accuracy_drop),
     )
-    pusher = Pusher(
+    # Each push lands atomically under a version of its own (TFX's Pusher can overwrite or
+    # skip a version pushed in the same second, and readers can see a half-copied model).
+    pusher = AtomicPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         push_destination=pusher_pb2.PushDestination(
@@ -141,7 +143,7 @@ def create_pipeline(
                 base_directory=config.serving_model_dir
             )
         ),
-    )
+    ).with_id("Pusher")
     components += [trainer, latest_blessed_model, evaluator, pusher]
 
     return tfx_pipeline.Pipeline(

@@ -8,6 +8,7 @@ import pytest
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
+from components.atomic_pusher.component import AtomicPusher
 from components.preprocessing import preprocessing_fn
 from components.trainer import run_fn
 from components.validation_gate.component import ValidationGate
@@ -93,16 +94,23 @@ def test_every_step_runs_in_the_configured_image(spec):
     )
 
 
-def test_the_validation_gate_step_runs_our_component_and_gates_transform(spec):
-    container = executor_of(spec, "ValidationGate").struct_value.fields["container"].struct_value
+@pytest.mark.parametrize(
+    "task, executor_class",
+    [
+        ("ValidationGate", ValidationGate.EXECUTOR_SPEC.executor_class),
+        ("Pusher", AtomicPusher.EXECUTOR_SPEC.executor_class),
+    ],
+)
+def test_custom_component_steps_run_our_executors(spec, task, executor_class):
+    container = executor_of(spec, task).struct_value.fields["container"].struct_value
     args = [value.string_value for value in container.fields["args"].list_value.values]
     class_path = args[args.index("--executor_class_path") + 1]
     module, name = class_path.rsplit(".", 1)
-    # The container imports this class from the installed package to run the gate.
-    assert (
-        getattr(importlib.import_module(module), name)
-        is ValidationGate.EXECUTOR_SPEC.executor_class
-    )
+    # The container imports this class from the installed package to run the step.
+    assert getattr(importlib.import_module(module), name) is executor_class
+
+
+def test_the_validation_gate_gates_transform(spec):
     assert "ValidationGate" in spec.root.dag.tasks["Transform"].dependent_tasks
 
 

@@ -1,0 +1,1 @@
+"""Pusher with atomic, never-overwritten model versions."""
