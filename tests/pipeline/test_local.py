@@ -9,12 +9,13 @@ import pytest
 
 from pipeline.local import RUN_LOCK_FILE, RunInProgressError, exclusive_output_dir
 
+# Holds the output directory until its standard input closes or it is killed.
 HOLD_LOCK = """
-import sys, time
+import sys
 from pipeline.local import exclusive_output_dir
 with exclusive_output_dir(sys.argv[1]):
     print("holding", flush=True)
-    time.sleep(120)
+    sys.stdin.read()
 """
 
 
@@ -39,7 +40,10 @@ def test_other_output_dirs_are_not_held(tmp_path):
 
 def test_a_killed_run_leaves_no_stale_lock(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
