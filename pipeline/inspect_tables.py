@@ -5,6 +5,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipeline.schema import describe_schema_value
+
 STATE_STYLES = {
     "succeeded": "green",
     "COMPLETE": "green",
@@ -115,7 +117,7 @@ def _print_schema(console: Console, schema: dict[str, Any] | None) -> None:
             feature["type"],
             feature["presence"],
             feature["domain"] or "",
-            _environments(feature["environments"]),
+            describe_schema_value("environments", feature["environments"]),
         )
     console.print(table)
     differences = schema["differences_from_inferred"]
@@ -131,20 +133,10 @@ def _print_schema(console: Console, schema: dict[str, Any] | None) -> None:
         table.add_row(
             difference["feature"],
             difference["field"],
-            _schema_value(difference["field"], difference["used"]),
-            _schema_value(difference["field"], difference["inferred"]),
+            describe_schema_value(difference["field"], difference["used"]),
+            describe_schema_value(difference["field"], difference["inferred"]),
         )
     console.print(table)
-
-
-def _schema_value(field: str, value: Any) -> str:
-    if field == "environments":
-        return _environments(value)
-    return "" if value is None else str(value)
-
-
-def _environments(environments: list[str]) -> str:
-    return ", ".join(environments) or "any"
 
 
 def _print_anomalies(console: Console, anomalies: list[dict[str, str]]) -> None:

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from pipeline import charts
 from pipeline.evaluation import ACCURACY_METRIC
 from pipeline.run_record import FAILED_STATES
+from pipeline.schema import describe_schema_value
 
 TEMPLATE = "report.html.jinja"
 
@@ -27,7 +28,7 @@ def build_report(record: dict[str, Any]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["schema_value"] = _schema_value
+    environment.filters["schema_value"] = lambda value, field: describe_schema_value(field, value)
     return environment.get_template(TEMPLATE).render(
         record=record,
         charts=_charts(record),
@@ -159,13 +160,6 @@ def _charts(record: dict[str, Any]) -> dict[str, Any]:
                 )
             )
     return drawn
-
-
-def _schema_value(value: Any, field: str) -> str:
-    """A schema field's value in words; a feature with no environments is in every one."""
-    if field == "environments":
-        return ", ".join(value) or "any"
-    return "" if value is None else str(value)
 
 
 def _shares(feature: dict[str, Any] | None, rows: int, values: list[str]) -> list[float | None]:

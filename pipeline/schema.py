@@ -76,6 +76,13 @@ def _domain(feature: schema_pb2.Feature, string_domains: dict[str, list[str]]) -
     return kind
 
 
+def describe_schema_value(field: str, value: Any) -> str:
+    """A schema field's value in words; a feature with no environments is in every one."""
+    if field == "environments":
+        return ", ".join(value) or "any"
+    return "" if value is None else str(value)
+
+
 def schema_differences(used: dict[str, Any], inferred: dict[str, Any]) -> list[dict[str, Any]]:
     """Where the schema a run used differs from the one SchemaGen inferred from its data:
     one row per feature and field, with both values."""
