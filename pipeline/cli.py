@@ -25,6 +25,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "else SchemaGen's inferred schema)",
     )
     parser.add_argument(
+        "--serving-data",
+        metavar="DIR",
+        help="folder of *.csv serving requests (features, no label); the training data's skew "
+        "against them is checked with the schema's skew_comparator thresholds",
+    )
+    parser.add_argument(
         "--output-dir",
         default=defaults.output_dir,
         help="where artifacts, ML Metadata, pushed models and logs go (default: %(default)s)",
@@ -94,11 +100,13 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         schema_path = beside_data if os.path.exists(beside_data) else None
     elif not os.path.exists(schema_path):
         raise SystemExit(f"--schema {schema_path}: no such file")
-    if not os.path.isdir(args.data_root):
-        raise SystemExit(f"--data-root {args.data_root}: no such directory")
+    for flag, folder in (("--data-root", args.data_root), ("--serving-data", args.serving_data)):
+        if folder is not None and not os.path.isdir(folder):
+            raise SystemExit(f"{flag} {folder}: no such directory")
     return PipelineConfig(
         data_root=args.data_root,
         schema_path=schema_path,
+        serving_data_root=args.serving_data,
         output_dir=args.output_dir,
         hyperparameters=HParams(train_steps=args.train_steps),
         accuracy_threshold=args.accuracy_threshold,
@@ -139,6 +147,7 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
         config = PipelineConfig(
             data_root=args.data_root,
             schema_path=args.schema,
+            serving_data_root=args.serving_data,
             output_dir=args.pipeline_root,
             serving_root=args.serving_root,
             container_image=args.image,
@@ -179,6 +188,12 @@ def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
         "--schema",
         default=defaults.schema_path,
         help="curated schema as the containers see it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--serving-data",
+        metavar="DIR",
+        help="folder of *.csv serving requests as the containers see it, to check skew against "
+        "(default: no skew check)",
     )
     parser.add_argument(
         "--serving-root",

@@ -7,6 +7,9 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from components.hyperparameters import HParams
 
+# The files of data_root that are data: the curated schema may sit in the same folder.
+DATA_FILE_PATTERN = "*.csv"
+
 
 @dataclasses.dataclass(frozen=True)
 class PipelineConfig:
@@ -18,6 +21,9 @@ class PipelineConfig:
     schema_path: str | None = "data/iris/schema.pbtxt"
     # Every output of a run lives under this directory (may be gs://... on a cluster).
     output_dir: str = "outputs"
+    # A folder of CSV files of serving requests (features without the label); when set, the
+    # training data's skew against it is checked with the schema's skew_comparator thresholds.
+    serving_data_root: str | None = None
     # Where Pusher writes model versions; None: <output_dir>/serving_model/<pipeline_name>.
     serving_root: str | None = None
     hyperparameters: HParams = HParams()
@@ -94,6 +100,7 @@ class PipelineConfig:
             self,
             data_root=absolute(self.data_root),
             schema_path=absolute(self.schema_path),
+            serving_data_root=absolute(self.serving_data_root),
             output_dir=absolute(self.output_dir),
             serving_root=absolute(self.serving_root),
         )

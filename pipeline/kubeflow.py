@@ -10,10 +10,15 @@ from pipeline.config import PipelineConfig
 def compile_kubeflow(config: PipelineConfig) -> dict[str, Any]:
     """The KFP v2 PipelineJob (as a dict) of the pipeline `config` describes.
 
-    No ML Metadata connection is given: Kubeflow brings its own. Paths are kept as they are,
-    because they are read inside the container: relative ones resolve against the image's
-    working directory, where the Dockerfile puts the sample data and schema.
+    No ML Metadata connection is given: Kubeflow brings its own. The drift baseline is found
+    with TFX's own LatestArtifactStrategy, the only one of its kind the compiler takes. Paths
+    are kept as they are, because they are read inside the container: relative ones resolve
+    against the image's working directory, where the Dockerfile puts the sample data and
+    schema.
     """
+    from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import (
+        LatestArtifactStrategy,
+    )
     from tfx.orchestration.kubeflow.v2.kubeflow_v2_dag_runner import (
         KubeflowV2DagRunner,
         KubeflowV2DagRunnerConfig,
@@ -22,7 +27,9 @@ def compile_kubeflow(config: PipelineConfig) -> dict[str, Any]:
     from pipeline.pipeline import create_pipeline
 
     runner = KubeflowV2DagRunner(KubeflowV2DagRunnerConfig(default_image=config.container_image))
-    return runner.run(create_pipeline(config), write_out=False)
+    return runner.run(
+        create_pipeline(config, baseline_strategy=LatestArtifactStrategy), write_out=False
+    )
 
 
 def write_spec(pipeline_job: dict[str, Any], output_path: str) -> None:

@@ -9,10 +9,14 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pipeline.config import PipelineConfig
+from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
+from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
 from pipeline.progress import NodeProgress
+
+if TYPE_CHECKING:
+    from pipeline.summary import RunSummary
 
 
 @contextlib.contextmanager
@@ -87,10 +91,21 @@ def run_locally(
     os.makedirs(config.logs_dir, exist_ok=True)
     try:
         with exclusive_output_dir(config.output_dir):
+            check_local_csv_files(config)
             return _run_with_output_dir_held(config, summary_json, verbose)
-    except RunInProgressError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (RunInProgressError, CsvDataError) as error:
+        print(f"error: {error}\nNothing was run.", file=sys.stderr)
+        if summary_json:
+            _write_summary(_not_started_summary(str(error)), summary_json)
         return EXIT_NOT_STARTED
+
+
+def check_local_csv_files(config: PipelineConfig) -> None:
+    """Fail in a second, before TFX starts, on CSV files that CsvExampleGen could not read;
+    data on an object store is checked by the ExampleGen executor instead."""
+    for data_root in (config.data_root, config.serving_data_root):
+        if data_root and "://" not in data_root:
+            check_csv_folder(data_root, DATA_FILE_PATTERN)
 
 
 def _run_with_output_dir_held(
@@ -115,15 +130,34 @@ def _run_with_output_dir_held(
 
         terminal.write(f"\n{format_summary(summary)}\n")
     if summary_json:
-        with open(summary_json, "w", encoding="utf-8") as f:
-            json.dump(summary.to_json_dict(), f, indent=2)
+        _write_summary(summary, summary_json)
     return 0 if summary.status == "succeeded" else 1
+
+
+def _write_summary(summary: "RunSummary", path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(summary.to_json_dict(), f, indent=2)
+
+
+def _not_started_summary(error: str | None) -> "RunSummary":
+    from pipeline.summary import RunSummary
+
+    return RunSummary(
+        status="failed",
+        run_id=None,
+        nodes={},
+        anomalies=[],
+        metrics={},
+        blessed=False,
+        blessing_reason="the pipeline did not start",
+        pushed_model=None,
+        error=error,
+    )
 
 
 def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: datetime.datetime):
     """Build and run the pipeline; whatever happens, read back what ML Metadata recorded."""
     from pipeline.summary import (
-        RunSummary,
         describe_error,
         latest_run_id,
         open_store,
@@ -156,18 +190,9 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
             not_before_ms=int(started.timestamp() * 1000),
         )
     if run_id is None:
-        return RunSummary(
-            status="failed",
-            run_id=None,
-            nodes={},
-            anomalies=[],
-            metrics={},
-            blessed=False,
-            blessing_reason="the pipeline did not start",
-            pushed_model=None,
-            failed_node=progress.running_node,
-            error=describe_error(error) if error else None,
-        )
+        summary = _not_started_summary(describe_error(error) if error else None)
+        summary.failed_node = progress.running_node
+        return summary
     return summarize_run(
         config.metadata_path,
         config.pipeline_name,

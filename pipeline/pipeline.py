@@ -3,7 +3,6 @@
 from kfp.pipeline_spec import pipeline_spec_pb2
 from ml_metadata.proto import metadata_store_pb2
 from tfx.components import (
-    CsvExampleGen,
     Evaluator,
     ExampleValidator,
     SchemaGen,
@@ -13,7 +12,7 @@ from tfx.components import (
     Tuner,
 )
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
-from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.components.common.resolver import Resolver, ResolverStrategy
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
     LatestBlessedModelStrategy,
 )
@@ -23,8 +22,10 @@ from tfx.types import Channel
 from tfx.types.standard_artifacts import Model, ModelBlessing
 
 from components.atomic_pusher.component import AtomicPusher
-from components.validation_gate.component import ValidationGate
-from pipeline.config import PipelineConfig
+from components.checked_csv_example_gen.component import CheckedCsvExampleGen
+from components.validation_gate.baseline import LatestOrNothingStrategy
+from components.validation_gate.component import ValidatedStatistics, ValidationGate
+from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
 from pipeline.evaluation import create_eval_config
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -35,19 +36,21 @@ TUNER_FN = "components.tuner.tuner_fn"
 def create_pipeline(
     config: PipelineConfig,
     metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
+    baseline_strategy: type[ResolverStrategy] = LatestOrNothingStrategy,
 ) -> tfx_pipeline.Pipeline:
-    """ExampleGen -> statistics, schema, validation (stopping on anomalies) -> Transform ->
-    (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher (only a
-    blessed model is pushed).
+    """ExampleGen -> statistics, schema, validation (stopping on anomalies, drift and skew) ->
+    Transform -> (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher
+    (only a blessed model is pushed).
 
     The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
-    none for Kubeflow, which provides its own.
+    none for Kubeflow, which provides its own. So does `baseline_strategy`, how the drift
+    baseline is found: Kubeflow compiles only TFX's LatestArtifactStrategy.
     """
-    example_gen = CsvExampleGen(
+    # CsvExampleGen that names the file and line of a malformed CSV.
+    example_gen = CheckedCsvExampleGen(
         input_base=config.data_root,
-        # Only CSV files are data: the curated schema may sit in the same folder.
         input_config=example_gen_pb2.Input(
-            splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern=DATA_FILE_PATTERN)]
         ),
         output_config=example_gen_pb2.Output(
             split_config=example_gen_pb2.SplitConfig(
@@ -57,7 +60,7 @@ def create_pipeline(
                 ]
             )
         ),
-    )
+    ).with_id("CsvExampleGen")
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     # Always inferred, so the curated schema can be compared with what the data says.
     schema_gen = SchemaGen(
@@ -75,19 +78,48 @@ def create_pipeline(
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema
     )
-    # Stops the run on anomalies; everything after it takes the schema it lets through.
+    components += [example_validator]
+    serving_statistics = None
+    if config.serving_data_root:
+        serving_example_gen = CheckedCsvExampleGen(
+            input_base=config.serving_data_root,
+            input_config=example_gen_pb2.Input(
+                splits=[example_gen_pb2.Input.Split(name="serving", pattern=DATA_FILE_PATTERN)]
+            ),
+            # One split: otherwise ExampleGen divides it into train and eval.
+            output_config=example_gen_pb2.Output(
+                split_config=example_gen_pb2.SplitConfig(
+                    splits=[example_gen_pb2.SplitConfig.Split(name="serving", hash_buckets=1)]
+                )
+            ),
+        ).with_id("ServingExampleGen")
+        serving_statistics_gen = StatisticsGen(
+            examples=serving_example_gen.outputs["examples"]
+        ).with_id("ServingStatisticsGen")
+        components += [serving_example_gen, serving_statistics_gen]
+        serving_statistics = serving_statistics_gen.outputs["statistics"]
+    # Drift is measured against the last data that passed the gate.
+    drift_baseline = Resolver(
+        strategy_class=baseline_strategy,
+        statistics=Channel(type=ValidatedStatistics),
+    ).with_id("drift_baseline_resolver")
+    # Stops the run on anomalies, drift or skew.
     validation_gate = ValidationGate(
         anomalies=example_validator.outputs["anomalies"],
         schema=schema,
+        statistics=statistics_gen.outputs["statistics"],
+        baseline_statistics=drift_baseline.outputs["statistics"],
+        serving_statistics=serving_statistics,
         allowed_anomaly_kinds=",".join(config.allowed_anomaly_kinds),
     )
-    schema = validation_gate.outputs["validated_schema"]
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema,
         preprocessing_fn=PREPROCESSING_FN,
     )
-    components += [example_validator, validation_gate, transform]
+    # After the gate, without reading its output (see components/validation_gate).
+    transform.add_upstream_node(validation_gate)
+    components += [drift_baseline, validation_gate, transform]
 
     custom_config = config.hyperparameters.to_custom_config()
     tuned_hyperparameters = None

@@ -18,6 +18,7 @@ DEFAULT_NODES = frozenset(
         "SchemaGen",
         "ImportSchemaGen",
         "ExampleValidator",
+        "drift_baseline_resolver",
         "ValidationGate",
         "Transform",
         "Trainer",

@@ -20,7 +20,9 @@ from tests.pipeline_runs import run_pipeline
 pytestmark = pytest.mark.e2e
 
 # Nodes whose inputs do not change between two runs on the same data and config.
-UPSTREAM_OF_EVALUATION = DEFAULT_NODES - {"latest_blessed_model_resolver", "Evaluator", "Pusher"}
+# The resolvers, and the gate measuring drift against the newest baseline, run every time.
+RUN_EVERY_TIME = {"latest_blessed_model_resolver", "drift_baseline_resolver", "ValidationGate"}
+UPSTREAM_OF_EVALUATION = DEFAULT_NODES - RUN_EVERY_TIME - {"Evaluator", "Pusher"}
 SPECIES = {"setosa", "versicolor", "virginica"}
 CURATED_SCHEMA = REPO_ROOT / "data" / "iris" / "schema.pbtxt"
 
@@ -103,11 +105,13 @@ def test_cached_rerun_reexecutes_only_what_must(cached_reruns):
     # The first run's model is now the latest blessed one: the Evaluator's baseline input
     # changed, so it (and the Pusher after it) must run again, once.
     assert second.states["Evaluator"] == "COMPLETE"
-    # After that nothing changed at all: every node but the resolver is a cache hit.
+    # After that nothing changed at all: every node is a cache hit but those that run every
+    # time (the gate measures drift against the statistics the second run's gate passed).
     assert third.returncode == 0, third.stdout
-    assert {
-        node: third.states[node] for node in DEFAULT_NODES - {"latest_blessed_model_resolver"}
-    } == {node: "CACHED" for node in DEFAULT_NODES - {"latest_blessed_model_resolver"}}
+    assert {node: third.states[node] for node in DEFAULT_NODES - RUN_EVERY_TIME} == {
+        node: "CACHED" for node in DEFAULT_NODES - RUN_EVERY_TIME
+    }
+    assert third.states["ValidationGate"] == "COMPLETE"
     assert third.executions_per_node["Trainer"] == 3  # all three runs record a Trainer execution
     assert third.summary["metrics"]["accuracy"] == second.summary["metrics"]["accuracy"]
 

@@ -1,9 +1,12 @@
 """ValidationGate: between ExampleValidator and Transform, it fails when the data has
-anomalies, so nothing is transformed, trained or pushed from bad data.
+anomalies, drifted from the last data that passed, or is skewed against serving data; so
+nothing is transformed, trained or pushed from bad data.
 
-TFX's ExampleValidator records anomalies but lets the pipeline go on; this reads them. Its
-output is the schema it was given, validated: Transform and the Trainer take the schema from
-here, which makes them wait for, and depend on, the gate on every orchestrator.
+TFX's ExampleValidator records anomalies but lets the pipeline go on, and compares with no
+earlier or serving statistics; this reads its anomalies and adds drift and skew (drift.py).
+Transform runs after the gate (an explicit dependency, not an artifact it reads), so that a
+gate that runs again, as it does whenever there is a new baseline, does not make Transform and
+the Trainer run again on unchanged data.
 """
 
 import os
@@ -11,15 +14,27 @@ import os
 from absl import logging
 from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
 from tfx.dsl.component.experimental.decorators import component
-from tfx.types.standard_artifacts import ExampleAnomalies, Schema
+from tfx.types.artifact import Artifact
+from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
 
+from components.artifact_files import split_files
 from components.validation_gate.anomalies import (
     blocking_anomalies,
     format_anomalies,
     read_anomalies,
 )
+from components.validation_gate.drift import STATISTICS_FILE, drift_and_skew_anomalies
 
 SCHEMA_FILE = "schema.pbtxt"
+
+
+class ValidatedStatistics(Artifact):
+    """Statistics of data that passed the gate: what the next run's drift is measured against.
+    A type of its own, so that a resolver finds these and never the statistics of data that
+    was stopped."""
+
+    # <namespace>.<Name>: the form Kubeflow's compiler requires of custom artifact types.
+    TYPE_NAME = "gate.ValidatedStatistics"
 
 
 class AnomaliesFoundError(RuntimeError):
@@ -30,15 +45,25 @@ class AnomaliesFoundError(RuntimeError):
 def ValidationGate(  # noqa: N802 - TFX names a component after its function
     anomalies: InputArtifact[ExampleAnomalies],
     schema: InputArtifact[Schema],
-    validated_schema: OutputArtifact[Schema],
+    statistics: InputArtifact[ExampleStatistics],
+    validated_statistics: OutputArtifact[ValidatedStatistics],
+    baseline_statistics: InputArtifact[ValidatedStatistics] = None,
+    serving_statistics: InputArtifact[ExampleStatistics] = None,
     allowed_anomaly_kinds: Parameter[str] = "",
 ) -> None:
-    """Fail on any anomaly whose kinds are not all in `allowed_anomaly_kinds` (comma-separated
-    AnomalyInfo.Type names, e.g. "FEATURE_TYPE_LOW_FRACTION_PRESENT"); log the allowed ones."""
+    """Fail on any anomaly, drift or skew whose kinds are not all in `allowed_anomaly_kinds`
+    (comma-separated AnomalyInfo.Type names, e.g. "FEATURE_TYPE_LOW_FRACTION_PRESENT"); log
+    the allowed ones. On success, `statistics` become `validated_statistics`."""
     import tensorflow as tf
+    import tensorflow_data_validation as tfdv
 
     allowed = {kind.strip() for kind in allowed_anomaly_kinds.split(",") if kind.strip()}
-    found = read_anomalies(anomalies.uri)
+    found = read_anomalies(anomalies.uri) + drift_and_skew_anomalies(
+        tfdv.load_schema_text(os.path.join(schema.uri, SCHEMA_FILE)),
+        statistics.uri,
+        baseline_uri=baseline_statistics.uri if baseline_statistics else None,
+        serving_uri=serving_statistics.uri if serving_statistics else None,
+    )
     blocking = blocking_anomalies(found, allowed)
     if blocking:
         raise AnomaliesFoundError(
@@ -47,8 +72,7 @@ def ValidationGate(  # noqa: N802 - TFX names a component after its function
         )
     if found:
         logging.warning("Anomalies let through (allowed kinds):\n%s", format_anomalies(found))
-    tf.io.gfile.copy(
-        os.path.join(schema.uri, SCHEMA_FILE),
-        os.path.join(validated_schema.uri, SCHEMA_FILE),
-        overwrite=True,
-    )
+    for split, path in split_files(statistics.uri, STATISTICS_FILE):
+        split_dir = os.path.join(validated_statistics.uri, f"Split-{split}")
+        tf.io.gfile.makedirs(split_dir)
+        tf.io.gfile.copy(path, os.path.join(split_dir, STATISTICS_FILE), overwrite=True)

@@ -29,32 +29,58 @@ def test_edges_follow_the_data(default_graph):
     assert default_graph == {
         "CsvExampleGen": set(),
         "ImportSchemaGen": set(),
+        "drift_baseline_resolver": set(),
         "latest_blessed_model_resolver": set(),
         "StatisticsGen": {"CsvExampleGen"},
         "SchemaGen": {"StatisticsGen"},
-        # The curated schema, not the inferred one, drives validation, Transform and training;
-        # Transform and the Trainer take it from the gate, so nothing runs after anomalies.
+        # The curated schema, not the inferred one, drives validation, Transform and training.
         "ExampleValidator": {"StatisticsGen", "ImportSchemaGen"},
-        "ValidationGate": {"ExampleValidator", "ImportSchemaGen"},
-        "Transform": {"CsvExampleGen", "ValidationGate"},
-        "Trainer": {"Transform", "ValidationGate"},
+        "ValidationGate": {
+            "ExampleValidator",
+            "ImportSchemaGen",
+            "StatisticsGen",
+            "drift_baseline_resolver",
+        },
+        # Nothing is transformed or trained before the gate has passed the data.
+        "Transform": {"CsvExampleGen", "ImportSchemaGen", "ValidationGate"},
+        "Trainer": {"Transform", "ImportSchemaGen"},
         "Evaluator": {"CsvExampleGen", "Trainer", "latest_blessed_model_resolver"},
         "Pusher": {"Trainer", "Evaluator"},
     }
+
+
+def test_the_gate_feeds_transform_no_artifact():
+    """Transform waits for the gate but reads none of its outputs, so that a gate re-run
+    (a new drift baseline each run) leaves Transform's and the Trainer's cache valid."""
+    transform = next(
+        c
+        for c in create_pipeline(PipelineConfig(output_dir="/tmp/unused")).components
+        if c.id == "Transform"
+    )
+    producers = {channel.producer_component_id for channel in transform.inputs.values()}
+    assert "ValidationGate" not in producers
+    assert "ValidationGate" in {node.id for node in transform.upstream_nodes}
 
 
 def test_without_a_curated_schema_the_inferred_one_drives():
     edges = graph(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
     assert "ImportSchemaGen" not in edges
     assert edges["ExampleValidator"] == {"StatisticsGen", "SchemaGen"}
-    assert edges["ValidationGate"] == {"ExampleValidator", "SchemaGen"}
-    assert edges["Transform"] == {"CsvExampleGen", "ValidationGate"}
+    assert "SchemaGen" in edges["ValidationGate"]
+    assert edges["Transform"] == {"CsvExampleGen", "SchemaGen", "ValidationGate"}
 
 
 def test_tuner_feeds_the_trainer_when_enabled():
     edges = graph(PipelineConfig(output_dir="/tmp/unused", enable_tuner=True))
-    assert edges["Tuner"] == {"Transform", "ValidationGate"}
-    assert edges["Trainer"] == {"Transform", "ValidationGate", "Tuner"}
+    assert edges["Tuner"] == {"Transform", "ImportSchemaGen"}
+    assert edges["Trainer"] == {"Transform", "ImportSchemaGen", "Tuner"}
+
+
+def test_serving_data_gets_its_own_statistics_for_the_gate():
+    edges = graph(PipelineConfig(output_dir="/tmp/unused", serving_data_root="/data/serving"))
+    assert edges["ServingStatisticsGen"] == {"ServingExampleGen"}
+    assert "ServingStatisticsGen" in edges["ValidationGate"]
+    assert set(edges) == DEFAULT_NODES | {"ServingExampleGen", "ServingStatisticsGen"}
 
 
 def test_allowed_anomaly_kinds_reach_the_gate():

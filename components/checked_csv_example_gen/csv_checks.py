@@ -1,0 +1,137 @@
+"""Checks a folder of CSV files the way CsvExampleGen will read it, and says what is wrong in
+terms of files, lines and columns.
+
+CsvExampleGen's own errors for these cases name neither (e.g. "Invalid CSV line: [...]" from a
+Beam worker, or a failure far downstream on an empty dataset). Plain Python, no TensorFlow:
+the local runner calls it before the minute-long TFX start, the executor calls it on any
+filesystem TFX can read.
+"""
+
+import csv
+import fnmatch
+import os
+from collections.abc import Callable, Iterable
+from typing import IO
+
+# More bad lines than this are counted, not listed.
+MAX_LISTED_PROBLEMS = 5
+
+
+class CsvDataError(ValueError):
+    """The input CSV files cannot become examples."""
+
+
+def check_csv_folder(
+    data_root: str,
+    pattern: str = "*.csv",
+    list_dir: Callable[[str], Iterable[str]] = os.listdir,
+    open_file: Callable[[str, str], IO] | None = None,
+) -> int:
+    """Raise CsvDataError naming the file, line and column of the first problems found in the
+    files of `data_root` matching `pattern`; return the number of data rows.
+
+    Every file needs a header row of distinct, non-empty column names, the same in every file,
+    and every non-blank line as many fields as the header; together the files need a row.
+    `list_dir` and `open_file(path, mode)` default to the local filesystem.
+    """
+    open_file = open_file or _open_local
+    try:
+        names = sorted(name for name in list_dir(data_root) if fnmatch.fnmatch(name, pattern))
+    except FileNotFoundError:
+        raise CsvDataError(f"{data_root}: no such folder; expected a folder of CSV files") from None
+    if not names:
+        raise CsvDataError(
+            f"{data_root}: no file matches {pattern}; expected CSV files with a header row"
+        )
+    first_header: tuple[str, list[str]] | None = None
+    rows = 0
+    for name in names:
+        path = os.path.join(data_root, name)
+        try:
+            with open_file(path, "r") as f:
+                header, file_rows = check_csv_rows(path, f)
+        except UnicodeDecodeError:
+            with open_file(path, "rb") as f:
+                line = _first_line_not_utf8(f)
+            raise CsvDataError(
+                f"{path}, line {line}: not UTF-8 text; save the file as UTF-8"
+            ) from None
+        if first_header is None:
+            first_header = (path, header)
+        elif header != first_header[1]:
+            raise CsvDataError(
+                f"{path}, line 1: the columns {', '.join(header)} differ from "
+                f"{first_header[0]}'s {', '.join(first_header[1])}; every CSV file needs the "
+                "same header"
+            )
+        rows += file_rows
+    if rows == 0:
+        raise CsvDataError(
+            f"{data_root}: {', '.join(names)} "
+            f"{'has' if len(names) == 1 else 'have'} a header but no data rows"
+        )
+    return rows
+
+
+def _open_local(path: str, mode: str) -> IO:
+    if "b" in mode:
+        return open(path, mode)  # noqa: SIM115 - the caller closes it
+    return open(path, mode, newline="", encoding="utf-8")  # noqa: SIM115
+
+
+def _first_line_not_utf8(lines: Iterable[bytes]) -> int:
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return 0
+
+
+def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
+    """The header of one file and its number of data rows; CsvDataError on a missing or bad
+    header, or on lines whose field count differs from the header's."""
+    return _check_rows(path, csv.reader(text))
+
+
+def _check_rows(path: str, reader) -> tuple[list[str], int]:
+    header = next(reader, None)
+    if header is None:
+        raise CsvDataError(
+            f"{path} is empty; expected a header row naming the columns, then one row per example"
+        )
+    _check_header(path, header)
+    problems = []
+    rows = 0
+    for row in reader:
+        if not row:  # CsvExampleGen skips blank lines
+            continue
+        rows += 1
+        if len(row) != len(header):
+            problems.append(
+                f"line {reader.line_num}: {len(row)} field{'s' if len(row) != 1 else ''}, "
+                f"the header has {len(header)}"
+            )
+    if problems:
+        listed = "\n".join(f"  {problem}" for problem in problems[:MAX_LISTED_PROBLEMS])
+        more = len(problems) - MAX_LISTED_PROBLEMS
+        raise CsvDataError(
+            f"{path}: {len(problems)} line{'s' if len(problems) != 1 else ''} with the wrong "
+            f"number of fields (header: {', '.join(header)}):\n{listed}"
+            + (f"\n  ... and {more} more" if more > 0 else "")
+        )
+    return header, rows
+
+
+def _check_header(path: str, header: list[str]) -> None:
+    for position, name in enumerate(header, start=1):
+        if not name.strip():
+            raise CsvDataError(f"{path}, line 1: column {position} has no name")
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise CsvDataError(
+                f"{path}, line 1: the column name {name!r} appears twice "
+                f"(columns {seen[name]} and {position}); column names must be distinct"
+            )
+        seen[name] = position

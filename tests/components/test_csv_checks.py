@@ -1,0 +1,100 @@
+"""The CSV checks name the file, line and column of what CsvExampleGen could not read."""
+
+import pytest
+
+from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
+
+HEADER = "sepal_length,sepal_width,petal_length,petal_width,species\n"
+ROW = "5.1,3.5,1.4,0.2,setosa\n"
+
+
+def folder_with(tmp_path, **files: str):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return str(tmp_path)
+
+
+def error_of(folder: str) -> str:
+    with pytest.raises(CsvDataError) as raised:
+        check_csv_folder(folder)
+    return str(raised.value)
+
+
+def test_good_files_give_their_row_count_skipping_blank_lines_and_other_files(tmp_path):
+    folder = folder_with(
+        tmp_path,
+        **{"a.csv": HEADER + ROW + "\n" + ROW, "b.csv": HEADER + ROW, "schema.pbtxt": "x"},
+    )
+    assert check_csv_folder(folder) == 3
+
+
+def test_a_quoted_field_may_hold_commas_and_newlines(tmp_path):
+    folder = folder_with(tmp_path, **{"a.csv": 'id,note\n1,"a, b\nc"\n2,plain\n'})
+    assert check_csv_folder(folder) == 2
+
+
+def test_wrong_field_counts_are_listed_by_line(tmp_path):
+    rows = ROW * 2 + "5.0,3.6,1.4,0.2,setosa,extra\n" + ROW + "4.9,3.0\n"
+    message = error_of(folder_with(tmp_path, **{"iris.csv": HEADER + rows}))
+    assert message == (
+        f"{tmp_path}/iris.csv: 2 lines with the wrong number of fields (header: sepal_length, "
+        "sepal_width, petal_length, petal_width, species):\n"
+        "  line 4: 6 fields, the header has 5\n"
+        "  line 6: 2 fields, the header has 5"
+    )
+
+
+def test_more_than_five_bad_lines_are_counted(tmp_path):
+    message = error_of(folder_with(tmp_path, **{"iris.csv": HEADER + "1,2\n" * 8}))
+    assert message.startswith(f"{tmp_path}/iris.csv: 8 lines with the wrong number of fields")
+    assert message.count("  line ") == 5
+    assert message.endswith("  ... and 3 more")
+
+
+def test_an_empty_file(tmp_path):
+    assert error_of(folder_with(tmp_path, **{"iris.csv": ""})) == (
+        f"{tmp_path}/iris.csv is empty; expected a header row naming the columns, "
+        "then one row per example"
+    )
+
+
+def test_a_header_without_rows(tmp_path):
+    assert error_of(folder_with(tmp_path, **{"iris.csv": HEADER})) == (
+        f"{tmp_path}: iris.csv has a header but no data rows"
+    )
+
+
+def test_an_empty_folder_and_a_missing_one(tmp_path):
+    assert error_of(folder_with(tmp_path, **{"notes.txt": "x"})) == (
+        f"{tmp_path}: no file matches *.csv; expected CSV files with a header row"
+    )
+    assert error_of(str(tmp_path / "absent")) == (
+        f"{tmp_path}/absent: no such folder; expected a folder of CSV files"
+    )
+
+
+def test_duplicate_and_missing_column_names(tmp_path):
+    duplicate = "sepal_length,sepal_width,sepal_length\n1,2,3\n"
+    assert error_of(folder_with(tmp_path, **{"iris.csv": duplicate})) == (
+        f"{tmp_path}/iris.csv, line 1: the column name 'sepal_length' appears twice "
+        "(columns 1 and 3); column names must be distinct"
+    )
+    assert error_of(folder_with(tmp_path, **{"iris.csv": "a,,c\n1,2,3\n"})) == (
+        f"{tmp_path}/iris.csv, line 1: column 2 has no name"
+    )
+
+
+def test_files_with_different_headers(tmp_path):
+    folder = folder_with(tmp_path, **{"a.csv": "x,y\n1,2\n", "b.csv": "x,z\n1,2\n"})
+    assert error_of(folder) == (
+        f"{tmp_path}/b.csv, line 1: the columns x, z differ from {tmp_path}/a.csv's x, y; "
+        "every CSV file needs the same header"
+    )
+
+
+def test_text_that_is_not_utf8(tmp_path):
+    latin1_row = "5.1,3.5,1.4,0.2,sétosa\n".encode("latin-1")
+    (tmp_path / "iris.csv").write_bytes((HEADER + ROW * 3).encode() + latin1_row)
+    assert error_of(str(tmp_path)) == (
+        f"{tmp_path}/iris.csv, line 5: not UTF-8 text; save the file as UTF-8"
+    )
