@@ -9,14 +9,12 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
 from pipeline.progress import NodeProgress
-
-if TYPE_CHECKING:
-    from pipeline.summary import RunSummary
+from pipeline.run_summary import RunSummary
 
 
 @contextlib.contextmanager
@@ -134,14 +132,12 @@ def _run_with_output_dir_held(
     return 0 if summary.status == "succeeded" else 1
 
 
-def _write_summary(summary: "RunSummary", path: str) -> None:
+def _write_summary(summary: RunSummary, path: str) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(summary.to_json_dict(), f, indent=2)
 
 
-def _not_started_summary(error: str | None) -> "RunSummary":
-    from pipeline.summary import RunSummary
-
+def _not_started_summary(error: str | None) -> RunSummary:
     return RunSummary(
         status="failed",
         run_id=None,

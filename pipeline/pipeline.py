@@ -25,12 +25,15 @@ from components.atomic_pusher.component import AtomicPusher
 from components.checked_csv_example_gen.component import CheckedCsvExampleGen
 from components.validation_gate.baseline import LatestOrNothingStrategy
 from components.validation_gate.component import ValidatedStatistics, ValidationGate
+from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
 from pipeline.evaluation import create_eval_config
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
 TRAINER_RUN_FN = "components.trainer.run_fn"
 TUNER_FN = "components.tuner.tuner_fn"
+# In a component's custom_config: the fingerprint of the code it runs (see code_fingerprint).
+CODE_FINGERPRINT_KEY = "code_fingerprint"
 
 
 def create_pipeline(
@@ -116,6 +119,8 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         schema=schema,
         preprocessing_fn=PREPROCESSING_FN,
+        # Part of the cache key only: an edit to the code makes Transform run again.
+        custom_config={CODE_FINGERPRINT_KEY: code_fingerprint(PREPROCESSING_FN)},
     )
     # After the gate, without reading its output (see components/validation_gate).
     transform.add_upstream_node(validation_gate)
@@ -131,7 +136,11 @@ def create_pipeline(
             schema=schema,
             train_args=trainer_pb2.TrainArgs(num_steps=config.tuner_train_steps),
             eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
-            custom_config={**custom_config, "tuner": {"max_trials": config.tuner_trials}},
+            custom_config={
+                **custom_config,
+                "tuner": {"max_trials": config.tuner_trials},
+                CODE_FINGERPRINT_KEY: code_fingerprint(TUNER_FN),
+            },
         )
         components.append(tuner)
         tuned_hyperparameters = tuner.outputs["best_hyperparameters"]
@@ -144,7 +153,7 @@ def create_pipeline(
         hyperparameters=tuned_hyperparameters,
         train_args=trainer_pb2.TrainArgs(num_steps=config.hyperparameters.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
-        custom_config=custom_config,
+        custom_config={**custom_config, CODE_FINGERPRINT_KEY: code_fingerprint(TRAINER_RUN_FN)},
     )
     if config.trainer_cpu_limit or config.trainer_memory_limit_gb:
         # Read by the Kubeflow compiler into the Trainer task's container resources.

@@ -1,7 +1,6 @@
 """What a run did, read back from ML Metadata and its artifacts: node states, anomalies,
 metrics, blessing and the pushed model. Printed at the end of a run and saved as JSON."""
 
-import dataclasses
 import os
 from typing import Any
 
@@ -11,33 +10,12 @@ from ml_metadata.proto import metadata_store_pb2
 from components.validation_gate.anomalies import read_anomalies
 from pipeline.evaluation_results import read_blessing, read_metrics
 from pipeline.predict import read_serving_info
+from pipeline.run_summary import RunSummary
 from pipeline.training_results import SERVING_MODEL_SUBDIR
 
 NOT_RUN = "NOT_RUN"
 # ML Metadata execution states of a node that produced its outputs (a cache hit reuses them).
 SUCCEEDED_STATES = ("COMPLETE", "CACHED")
-
-
-@dataclasses.dataclass
-class RunSummary:
-    """The facts of one pipeline run; `to_json_dict` is the --summary-json format."""
-
-    status: str  # "succeeded" or "failed"
-    run_id: str | None
-    nodes: dict[str, dict[str, Any]]  # node id -> {"state": ..., "seconds": ...}
-    anomalies: list[dict[str, str]]
-    metrics: dict[str, Any]
-    blessed: bool
-    blessing_reason: str
-    pushed_model: str | None
-    failed_node: str | None = None
-    error: str | None = None
-    log_file: str | None = None
-    output_dir: str | None = None
-    wall_seconds: float | None = None
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def open_store(metadata_path: str) -> metadata_store.MetadataStore:

@@ -10,6 +10,7 @@ from components import features
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
 IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
+CURATED_SCHEMA = REPO_ROOT / "data" / "iris" / "schema.pbtxt"
 # The node ids of the pipeline the default PipelineConfig builds.
 DEFAULT_NODES = frozenset(
     {

@@ -1,5 +1,6 @@
 """CheckedCsvExampleGen: TFX's CsvExampleGen, which first checks the CSV files' structure
-(csv_checks.py) so that a malformed file fails with its name, line and column."""
+(csv_checks.py) so that a malformed file fails with its name, line and column, and decides
+whether its input changed by the files' content (fingerprint.py)."""
 
 import os
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
 
 from components.checked_csv_example_gen.csv_checks import check_csv_folder
+from components.checked_csv_example_gen.fingerprint import ContentFingerprintDriver
 
 
 class Executor(csv_executor.Executor):
@@ -44,3 +46,4 @@ class CheckedCsvExampleGen(CsvExampleGen):
     """Drop-in for tfx.components.CsvExampleGen."""
 
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
+    DRIVER_CLASS = ContentFingerprintDriver

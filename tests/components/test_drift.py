@@ -52,8 +52,9 @@ def test_one_species_only_drifts_in_shares_and_in_petal_sizes(tmp_path, iris, sc
     found = {a["feature"]: a for a in drift_and_skew_anomalies(schema, current, baseline)}
     assert found["species"]["kind"] == "COMPARATOR_L_INFTY_HIGH"
     # Setosa is 1/3 of the baseline and all of the current data.
-    assert "The Linfty distance between current and previous is 0.666667" in (
-        found["species"]["description"]
+    assert (
+        "The Linfty distance between current and previous is 0.666667"
+        in (found["species"]["description"])
     )
     assert found["petal_length"]["kind"] == "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"
     assert {a["split"] for a in found.values()} == {"train"}

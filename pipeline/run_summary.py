@@ -1,0 +1,30 @@
+"""RunSummary: the facts of one run, as printed at its end and saved by --summary-json.
+
+Kept apart from summary.py, which reads them from ML Metadata, so that a run refused before
+it starts can write one without importing ML Metadata and TFMA.
+"""
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """The facts of one pipeline run; `to_json_dict` is the --summary-json format."""
+
+    status: str  # "succeeded" or "failed"
+    run_id: str | None
+    nodes: dict[str, dict[str, Any]]  # node id -> {"state": ..., "seconds": ...}
+    anomalies: list[dict[str, str]]
+    metrics: dict[str, Any]
+    blessed: bool
+    blessing_reason: str
+    pushed_model: str | None
+    failed_node: str | None = None
+    error: str | None = None
+    log_file: str | None = None
+    output_dir: str | None = None
+    wall_seconds: float | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

@@ -1,0 +1,341 @@
+"""Faults, end to end, on one output directory that already serves a model: thirteen kinds of
+bad input, a worse candidate model, a run killed during training, and a data file rewritten
+behind the cache's back. None of them may push a model or lose the one being served."""
+
+import csv
+import dataclasses
+import io
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+
+from components import features
+from pipeline.summary import open_store
+from tests.conftest import CURATED_SCHEMA, serialized_examples
+from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
+
+COLUMNS = [*features.NUMERIC_FEATURE_KEYS, features.LABEL_KEY]
+# Nodes that produce the data and its validation; the gate and resolvers run every time.
+DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen", "ExampleValidator")
+AFTER_THE_GATE = ("Transform", "Trainer", "Evaluator", "Pusher")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> tuple[pathlib.Path, Run]:
+    """An output directory whose first run pushed a model."""
+    output_dir = tmp_path_factory.mktemp("faults") / "outputs"
+    run = run_pipeline(output_dir)
+    assert run.returncode == 0, run.stdout
+    return output_dir, run
+
+
+def served_versions(output_dir: pathlib.Path) -> list[str]:
+    return sorted(str(path) for path in (output_dir / "serving_model" / "iris").iterdir())
+
+
+def pipeline_runs(output_dir: pathlib.Path) -> int:
+    return len(open_store(str(output_dir / "metadata.sqlite")).get_contexts_by_type("pipeline_run"))
+
+
+def csv_text(rows: list[dict[str, str]], columns: list[str] = COLUMNS) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([row.get(column, "") for column in columns] for row in rows)
+    return out.getvalue()
+
+
+def with_value(rows, column: str, value: str, rows_at: Callable[[int], bool]) -> list[dict]:
+    """`rows` with `column` set to `value` in the rows whose index `rows_at` accepts."""
+    return [{**row, column: value} if rows_at(index) else row for index, row in enumerate(rows)]
+
+
+@dataclasses.dataclass(frozen=True)
+class BadInput:
+    name: str
+    csv: Callable[[list[dict[str, str]]], str | None]  # the file's text; None: no file at all
+    # Refused before the pipeline starts: the message, with {file} and {folder} for the paths.
+    refused: str | None = None
+    # Or stopped by the gate: (feature, anomaly kind) pairs it must name.
+    stopped: frozenset[tuple[str, str]] = frozenset()
+
+
+def _extra_field_on_line_17(rows):
+    lines = csv_text(rows).splitlines(keepends=True)
+    return "".join([*lines[:16], "5.0,3.4,1.5,0.2,setosa,extra\n", *lines[16:]])
+
+
+BAD_INPUTS = [
+    BadInput(
+        "a line with the wrong number of fields",
+        _extra_field_on_line_17,
+        refused="{file}: 1 line with the wrong number of fields (header: sepal_length, "
+        "sepal_width, petal_length, petal_width, species):\n  line 17: 6 fields, the header has 5",
+    ),
+    BadInput(
+        "a missing column",
+        lambda rows: csv_text(rows, [c for c in COLUMNS if c != "sepal_width"]),
+        stopped=frozenset({("sepal_width", "SCHEMA_MISSING_COLUMN")}),
+    ),
+    BadInput(
+        "an extra column",
+        lambda rows: csv_text([{**row, "colour": "purple"} for row in rows], [*COLUMNS, "colour"]),
+        stopped=frozenset({("colour", "SCHEMA_NEW_COLUMN")}),
+    ),
+    BadInput(
+        "text in a numeric column",
+        lambda rows: csv_text(with_value(rows, "sepal_length", "five", lambda i: i == 4)),
+        stopped=frozenset(
+            {
+                ("sepal_length", "UNEXPECTED_DATA_TYPE"),
+                ("sepal_length", "FLOAT_TYPE_STRING_NOT_FLOAT"),
+            }
+        ),
+    ),
+    BadInput(
+        "empty values",
+        lambda rows: csv_text(with_value(rows, "petal_width", "", lambda i: i % 15 == 0)),
+        # The schema says one value per example: a missing one breaks that shape.
+        stopped=frozenset({("petal_width", "INVALID_FEATURE_SHAPE")}),
+    ),
+    BadInput(
+        "an unknown label",
+        lambda rows: csv_text(with_value(rows, "species", "iris-setosa", lambda i: i < 5)),
+        stopped=frozenset({("species", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")}),
+    ),
+    BadInput(
+        "values far out of range",
+        lambda rows: csv_text(with_value(rows, "sepal_length", "1000", lambda i: i == 7)),
+        stopped=frozenset(
+            {
+                ("sepal_length", "FLOAT_TYPE_BIG_FLOAT"),
+                ("sepal_length", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
+            }
+        ),  # fmt: skip
+    ),
+    BadInput(
+        "a unit change (values x10)",
+        lambda rows: csv_text(
+            [{**row, **{k: f"{float(row[k]) * 10:.1f}" for k in COLUMNS[:4]}} for row in rows]
+        ),
+        # Out of the schema's ranges, and drifted from the data the served model learned from.
+        stopped=frozenset(
+            (feature, kind)
+            for feature in COLUMNS[:4]
+            for kind in ("FLOAT_TYPE_BIG_FLOAT", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")
+        ),
+    ),
+    BadInput(
+        "an empty file",
+        lambda rows: "",
+        refused="{file} is empty; expected a header row naming the columns, then one row per "
+        "example",
+    ),
+    BadInput(
+        "an empty directory",
+        lambda rows: None,
+        refused="{folder}: no file matches *.csv; expected CSV files with a header row",
+    ),
+    BadInput(
+        "a header only",
+        lambda rows: csv_text([]),
+        refused="{folder}: iris.csv has a header but no data rows",
+    ),
+    BadInput(
+        "duplicate header names",
+        lambda rows: csv_text(rows).replace("petal_width", "petal_length", 1),
+        refused="{file}, line 1: the column name 'petal_length' appears twice (columns 3 and 4); "
+        "column names must be distinct",
+    ),
+    BadInput(
+        "an all-empty column",
+        lambda rows: csv_text([{**row, "petal_width": ""} for row in rows]),
+        stopped=frozenset({("petal_width", "FEATURE_TYPE_NOT_PRESENT")}),
+    ),
+]
+
+
+def gate_findings(error: str) -> set[tuple[str, str]]:
+    """(feature, kind) pairs from the gate's '  [split] feature: KIND, KIND: description'."""
+    return {
+        (feature, kind)
+        for feature, kinds in re.findall(
+            r"^  \[\w+\] (\S+): ([A-Z_]+(?:, [A-Z_]+)*): ", error, re.M
+        )
+        for kind in kinds.split(", ")
+    }
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=lambda bad: bad.name)
+def test_bad_input_is_refused_or_stopped_and_the_served_model_stays(
+    bad, served, tmp_path, iris_rows
+):
+    output_dir, _ = served
+    versions_before, runs_before = served_versions(output_dir), pipeline_runs(output_dir)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    text = bad.csv(iris_rows)
+    if text is not None:
+        (folder / "iris.csv").write_text(text)
+
+    run = run_pipeline(output_dir, "--data-root", str(folder), "--schema", str(CURATED_SCHEMA))
+
+    if bad.refused:
+        message = bad.refused.format(file=folder / "iris.csv", folder=folder)
+        assert run.returncode == 2, run.stdout
+        assert run.summary["error"] == message
+        assert run.summary["nodes"] == {}
+        assert pipeline_runs(output_dir) == runs_before  # nothing reached ML Metadata
+    else:
+        assert run.returncode == 1, run.stdout
+        assert run.summary["failed_node"] == "ValidationGate"
+        assert run.summary["error"].startswith("AnomaliesFoundError: ")
+        assert bad.stopped <= gate_findings(run.summary["error"]), run.summary["error"]
+        assert {node: run.states[node] for node in AFTER_THE_GATE} == {
+            node: "NOT_RUN" for node in AFTER_THE_GATE
+        }
+    assert run.summary["pushed_model"] is None
+    assert served_versions(output_dir) == versions_before
+
+
+def test_after_bad_input_the_served_model_loads_and_the_next_good_run_succeeds(served, iris_rows):
+    import tensorflow as tf
+
+    output_dir, first = served
+    latest = served_versions(output_dir)[-1]
+    assert latest == first.summary["pushed_model"]
+    model = tf.saved_model.load(latest)
+    predicted = model.signatures["serving_default"](examples=serialized_examples(iris_rows))
+    names = [name.decode() for name in predicted["class_name"].numpy()]
+    assert sum(n == row["species"] for n, row in zip(names, iris_rows, strict=False)) >= 140
+
+    good = run_pipeline(output_dir)
+    assert good.returncode == 0, good.stdout
+    assert good.summary["status"] == "succeeded"
+    # The data is the first run's: its examples, statistics and transform are reused.
+    assert {node: good.states[node] for node in (*DATA_NODES, "Transform", "Trainer")} == {
+        node: "CACHED" for node in (*DATA_NODES, "Transform", "Trainer")
+    }
+
+
+def test_a_worse_candidate_is_not_blessed_and_the_served_model_stays(served):
+    output_dir, _ = served
+    versions_before = served_versions(output_dir)
+    worse = run_pipeline(output_dir, "--train-steps", "1")
+    assert worse.returncode == 0, worse.stdout  # a model not good enough is not a failed run
+    assert worse.states["Trainer"] == "COMPLETE"
+    metrics = worse.summary["metrics"]
+    assert metrics["accuracy"] < 0.9
+    assert metrics["baseline"]["accuracy_change"] < 0
+    assert worse.summary["blessed"] is False
+    assert "sparse_categorical_accuracy" in worse.summary["blessing_reason"]
+    assert worse.summary["pushed_model"] is None
+    assert served_versions(output_dir) == versions_before
+
+
+def running_trainer(output_dir: pathlib.Path, not_before_ms: int) -> bool:
+    """Whether ML Metadata shows a Trainer execution started after `not_before_ms` running."""
+    from ml_metadata.errors import StatusError
+
+    try:
+        store = open_store(str(output_dir / "metadata.sqlite"))
+        trainer = store.get_context_by_type_and_name("node", "iris.Trainer")
+        executions = store.get_executions_by_context(trainer.id)
+    except StatusError:  # the run is writing: try again
+        return False
+    return any(
+        e.last_known_state == e.RUNNING and e.create_time_since_epoch >= not_before_ms
+        for e in executions
+    )
+
+
+def test_a_run_killed_during_training_resumes_from_what_completed(served, tmp_path, iris_rows):
+    output_dir, _ = served
+    versions_before = served_versions(output_dir)
+    # The same data from another folder: ExampleGen, statistics and Transform run again.
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "iris.csv").write_text(csv_text(iris_rows))
+    flags = ["--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
+
+    started_ms = int(time.time() * 1000)
+    killed = subprocess.Popen(
+        [sys.executable, "local_runner.py", "--output-dir", str(output_dir), *flags],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not running_trainer(output_dir, started_ms):
+            assert killed.poll() is None, "the run ended before the Trainer started"
+            assert time.monotonic() < deadline, "the Trainer never started"
+            time.sleep(0.2)
+    finally:  # also when waiting failed: a run left behind would hold the output directory
+        if killed.poll() is None:
+            os.killpg(killed.pid, signal.SIGKILL)
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+
+    resumed = run_pipeline(output_dir, *flags)
+    assert resumed.returncode == 0, resumed.stdout
+    # What the killed run completed is reused; the Trainer it never finished runs again.
+    assert {node: resumed.states[node] for node in (*DATA_NODES, "Transform")} == {
+        node: "CACHED" for node in (*DATA_NODES, "Transform")
+    }
+    assert resumed.states["Trainer"] == "COMPLETE"
+    assert resumed.summary["blessed"] is True
+    assert served_versions(output_dir)[:-1] == versions_before
+    assert served_versions(output_dir)[-1] == resumed.summary["pushed_model"]
+
+    # No artifact is live unless an execution that completed produced it.
+    store = open_store(str(output_dir / "metadata.sqlite"))
+    done = {e.id for e in store.get_executions() if e.last_known_state in (e.COMPLETE, e.CACHED)}
+    produced_by = {
+        event.artifact_id: event.execution_id
+        for event in store.get_events_by_execution_ids([e.id for e in store.get_executions()])
+        if event.type == event.OUTPUT
+    }
+    live = [a for a in store.get_artifacts() if a.state == a.LIVE]
+    assert live and all(produced_by.get(a.id) in done for a in live)
+    killed_trainer = [
+        e
+        for e in store.get_executions_by_context(
+            store.get_context_by_type_and_name("node", "iris.Trainer").id
+        )
+        if e.last_known_state == e.RUNNING
+    ]
+    assert len(killed_trainer) == 1
+
+
+def test_a_same_size_rewrite_in_the_same_second_is_read_again(served, tmp_path, iris_rows):
+    output_dir, _ = served
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data = folder / "iris.csv"
+    flags = ["--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
+    # Row 5 is 5.0,3.6,...: each version puts "99." (3 characters) in another column.
+    assert (iris_rows[4]["sepal_length"], iris_rows[4]["sepal_width"]) == ("5.0", "3.6")
+    data.write_text(csv_text(with_value(iris_rows, "sepal_length", "99.", lambda i: i == 4)))
+    first = run_pipeline(output_dir, *flags)
+    assert first.states["CsvExampleGen"] == "COMPLETE"
+    assert {f for f, _ in gate_findings(first.summary["error"])} == {"sepal_length"}
+
+    written = data.stat()
+    data.write_text(csv_text(with_value(iris_rows, "sepal_width", "99.", lambda i: i == 4)))
+    os.utime(data, ns=(written.st_atime_ns, written.st_mtime_ns))
+    assert (data.stat().st_size, data.stat().st_mtime_ns) == (written.st_size, written.st_mtime_ns)
+
+    second = run_pipeline(output_dir, *flags)
+    # TFX alone would see the same size and modification time and reuse the old examples.
+    assert second.states["CsvExampleGen"] == "COMPLETE"
+    assert {f for f, _ in gate_findings(second.summary["error"])} == {"sepal_width"}
