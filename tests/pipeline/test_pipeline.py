@@ -5,6 +5,7 @@ import json
 import pytest
 
 from components.hyperparameters import HParams
+from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
 from tests.conftest import DEFAULT_NODES
@@ -98,7 +99,10 @@ def test_hyperparameters_and_steps_reach_the_trainer():
     config = PipelineConfig(output_dir="/tmp/unused", hyperparameters=HParams(train_steps=77))
     trainer = next(c for c in create_pipeline(config).components if c.id == "Trainer")
     custom_config = json.loads(trainer.exec_properties["custom_config"])
-    assert custom_config == config.hyperparameters.to_custom_config()
+    assert custom_config == {
+        **config.hyperparameters.to_custom_config(),
+        "code_fingerprint": code_fingerprint("components.trainer.run_fn"),
+    }
     assert json.loads(trainer.exec_properties["train_args"]) == {"num_steps": 77}
     assert trainer.exec_properties["run_fn"] == "components.trainer.run_fn"
 
