@@ -3,6 +3,11 @@
 import os
 from collections.abc import Iterator
 
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
+# What StatisticsGen writes in each Split-<name> folder of its artifact.
+STATISTICS_FILE = "FeatureStats.pb"
+
 
 def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
     """(split name, path) of `file_name` in each Split-<name> folder of an artifact that has it:
@@ -13,3 +18,17 @@ def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
         path = os.path.join(split_dir, file_name)
         if tf.io.gfile.exists(path):
             yield os.path.basename(split_dir).removeprefix("Split-"), path
+
+
+def read_split_statistics(
+    statistics_uri: str,
+) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
+    """The statistics of each split of a statistics artifact, by split name."""
+    import tensorflow as tf
+
+    return {
+        split: statistics_pb2.DatasetFeatureStatisticsList.FromString(
+            tf.io.gfile.GFile(path, "rb").read()
+        )
+        for split, path in split_files(statistics_uri, STATISTICS_FILE)
+    }

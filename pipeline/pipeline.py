@@ -49,21 +49,9 @@ def create_pipeline(
     none for Kubeflow, which provides its own. So does `baseline_strategy`, how the drift
     baseline is found: Kubeflow compiles only TFX's LatestArtifactStrategy.
     """
-    # CsvExampleGen that names the file and line of a malformed CSV.
-    example_gen = CheckedCsvExampleGen(
-        input_base=config.data_root,
-        input_config=example_gen_pb2.Input(
-            splits=[example_gen_pb2.Input.Split(name="single_split", pattern=DATA_FILE_PATTERN)]
-        ),
-        output_config=example_gen_pb2.Output(
-            split_config=example_gen_pb2.SplitConfig(
-                splits=[
-                    example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
-                    example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
-                ]
-            )
-        ),
-    ).with_id("CsvExampleGen")
+    example_gen = _csv_example_gen(config.data_root, {"train": 2, "eval": 1}).with_id(
+        "CsvExampleGen"
+    )
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     # Always inferred, so the curated schema can be compared with what the data says.
     schema_gen = SchemaGen(
@@ -84,18 +72,9 @@ def create_pipeline(
     components += [example_validator]
     serving_statistics = None
     if config.serving_data_root:
-        serving_example_gen = CheckedCsvExampleGen(
-            input_base=config.serving_data_root,
-            input_config=example_gen_pb2.Input(
-                splits=[example_gen_pb2.Input.Split(name="serving", pattern=DATA_FILE_PATTERN)]
-            ),
-            # One split: otherwise ExampleGen divides it into train and eval.
-            output_config=example_gen_pb2.Output(
-                split_config=example_gen_pb2.SplitConfig(
-                    splits=[example_gen_pb2.SplitConfig.Split(name="serving", hash_buckets=1)]
-                )
-            ),
-        ).with_id("ServingExampleGen")
+        serving_example_gen = _csv_example_gen(config.serving_data_root, {"serving": 1}).with_id(
+            "ServingExampleGen"
+        )
         serving_statistics_gen = StatisticsGen(
             examples=serving_example_gen.outputs["examples"]
         ).with_id("ServingStatisticsGen")
@@ -194,4 +173,23 @@ def create_pipeline(
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=list(config.beam_args),
+    )
+
+
+def _csv_example_gen(data_root: str, hash_buckets: dict[str, int]) -> CheckedCsvExampleGen:
+    """ExampleGen over the CSV files of `data_root` (a malformed one is named, with its line),
+    their rows divided into splits by hash: {"train": 2, "eval": 1} gives 2/3 and 1/3."""
+    return CheckedCsvExampleGen(
+        input_base=data_root,
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern=DATA_FILE_PATTERN)]
+        ),
+        output_config=example_gen_pb2.Output(
+            split_config=example_gen_pb2.SplitConfig(
+                splits=[
+                    example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=buckets)
+                    for name, buckets in hash_buckets.items()
+                ]
+            )
+        ),
     )

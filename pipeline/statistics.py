@@ -5,22 +5,17 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from components.artifact_files import split_files
+from components.artifact_files import read_split_statistics
 
-STATISTICS_FILE = "FeatureStats.pb"
 TOP_VALUES_SHOWN = 10
 
 
 def read_statistics(statistics_uri: str) -> dict[str, dict[str, Any]]:
     """Split name -> {"rows": n, "features": {name: summary}} for a statistics artifact."""
-    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
-
-    by_split = {}
-    for split, path in split_files(statistics_uri, STATISTICS_FILE):
-        statistics = statistics_pb2.DatasetFeatureStatisticsList.FromString(
-            tf.io.gfile.GFile(path, "rb").read()
-        )
-        by_split[split] = summarize_dataset(statistics.datasets[0])
+    by_split = {
+        split: summarize_dataset(statistics.datasets[0])
+        for split, statistics in read_split_statistics(statistics_uri).items()
+    }
     # Training data first: it is what everything else is compared with.
     return {split: by_split[split] for split in sorted(by_split, key=lambda s: (s != "train", s))}
 

@@ -341,8 +341,13 @@ def test_the_validation_gate_stops_bad_data_before_transform_and_keeps_the_serve
         ("train", "petal_length", "FLOAT_TYPE_BIG_FLOAT"),
         ("eval", "petal_length", "FLOAT_TYPE_BIG_FLOAT"),
     }
-    assert "FAILED at ValidationGate: AnomaliesFoundError: 2 anomalies in the data" in bad.stdout
+    # ExampleValidator's two, and drift from the good data in both splits.
+    assert "FAILED at ValidationGate: AnomaliesFoundError: 4 anomalies in the data" in bad.stdout
     assert "[train] petal_length: FLOAT_TYPE_BIG_FLOAT: Unexpectedly high value" in bad.stdout
+    assert (
+        "[train] petal_length: COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH: The approximate "
+        "Jensen-Shannon divergence between current and previous is 1 "
+    ) in bad.stdout
     # Nothing was pushed: the good model is still the latest, and still serves.
     versions = sorted((output_dir / "serving_model" / "iris").iterdir())
     assert [str(v) for v in versions] == [served]

@@ -242,6 +242,36 @@ def test_a_worse_candidate_is_not_blessed_and_the_served_model_stays(served):
     assert served_versions(output_dir) == versions_before
 
 
+def test_serving_data_skewed_from_the_training_data_stops_the_run(served, tmp_path, iris_rows):
+    output_dir, _ = served
+    like_training, in_mm = tmp_path / "like_training", tmp_path / "in_mm"
+    for folder in (like_training, in_mm):
+        folder.mkdir()
+    unlabelled = COLUMNS[:4]  # serving requests carry no label
+    (like_training / "requests.csv").write_text(csv_text(iris_rows, unlabelled))
+    mm = [{**row, "petal_length": f"{float(row['petal_length']) * 10:.1f}"} for row in iris_rows]
+    (in_mm / "requests.csv").write_text(csv_text(mm, unlabelled))
+
+    matching = run_pipeline(output_dir, "--serving-data", str(like_training))
+    assert matching.returncode == 0, matching.stdout
+    assert matching.states["ServingStatisticsGen"] == "COMPLETE"
+    assert matching.states["ValidationGate"] == "COMPLETE"
+
+    versions_before = served_versions(output_dir)
+    skewed = run_pipeline(output_dir, "--serving-data", str(in_mm))
+    assert skewed.returncode == 1, skewed.stdout
+    assert skewed.summary["failed_node"] == "ValidationGate"
+    assert gate_findings(skewed.summary["error"]) == {
+        ("petal_length", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")
+    }
+    assert (
+        "[train] petal_length: COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH: The approximate "
+        "Jensen-Shannon divergence between training and serving is 1 " in skewed.summary["error"]
+    )
+    assert skewed.states["Transform"] == "NOT_RUN"
+    assert served_versions(output_dir) == versions_before
+
+
 def running_trainer(output_dir: pathlib.Path, not_before_ms: int) -> bool:
     """Whether ML Metadata shows a Trainer execution started after `not_before_ms` running."""
     from ml_metadata.errors import StatusError

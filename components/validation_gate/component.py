@@ -17,13 +17,13 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types.artifact import Artifact
 from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
 
-from components.artifact_files import split_files
+from components.artifact_files import STATISTICS_FILE, split_files
 from components.validation_gate.anomalies import (
     blocking_anomalies,
     format_anomalies,
     read_anomalies,
 )
-from components.validation_gate.drift import STATISTICS_FILE, drift_and_skew_anomalies
+from components.validation_gate.drift import drift_and_skew_anomalies
 
 SCHEMA_FILE = "schema.pbtxt"
 

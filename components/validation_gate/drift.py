@@ -9,11 +9,10 @@ when its schema entry has a `drift_comparator` or `skew_comparator`: L-infinity 
 
 from typing import Any
 
-from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
+from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2
 
-from components.artifact_files import split_files
+from components.artifact_files import read_split_statistics
 
-STATISTICS_FILE = "FeatureStats.pb"
 TRAINING_SPLIT = "train"
 # The anomaly kinds TFDV's comparators report; every other kind is ExampleValidator's.
 COMPARATOR_KINDS = frozenset(
@@ -21,20 +20,6 @@ COMPARATOR_KINDS = frozenset(
     for name in anomalies_pb2.AnomalyInfo.Type.DESCRIPTOR.values_by_name
     if name.startswith("COMPARATOR_")
 )
-
-
-def read_split_statistics(
-    statistics_uri: str,
-) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
-    """The statistics of each split of a StatisticsGen-style artifact."""
-    import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
-
-    return {
-        split: statistics_pb2.DatasetFeatureStatisticsList.FromString(
-            tf.io.gfile.GFile(path, "rb").read()
-        )
-        for split, path in split_files(statistics_uri, STATISTICS_FILE)
-    }
 
 
 def drift_and_skew_anomalies(

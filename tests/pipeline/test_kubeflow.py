@@ -10,6 +10,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
 from components.atomic_pusher.component import AtomicPusher
+from components.checked_csv_example_gen.component import CheckedCsvExampleGen
 from components.preprocessing import preprocessing_fn
 from components.trainer import run_fn
 from components.validation_gate.component import ValidationGate
@@ -98,6 +99,7 @@ def test_every_step_runs_in_the_configured_image(spec):
 @pytest.mark.parametrize(
     "task, executor_class",
     [
+        ("CsvExampleGen", CheckedCsvExampleGen.EXECUTOR_SPEC.executor_class),
         ("ValidationGate", ValidationGate.EXECUTOR_SPEC.executor_class),
         ("Pusher", AtomicPusher.EXECUTOR_SPEC.executor_class),
     ],
