@@ -22,7 +22,9 @@ class Run:
     states: dict[str, str]  # node -> execution state in this run
 
 
-def run_pipeline(output_dir: pathlib.Path, *flags: str) -> Run:
+def run_pipeline(output_dir: pathlib.Path, *flags: str, project: pathlib.Path = REPO_ROOT) -> Run:
+    """`python local_runner.py` of `project` (a checkout: its `components` and `pipeline` are the
+    ones imported) on `output_dir`, with `flags`."""
     runs_so_far = len(list(output_dir.parent.glob("summary-*.json")))
     summary_path = output_dir.parent / f"summary-{runs_so_far}.json"
     process = subprocess.run(
@@ -35,7 +37,7 @@ def run_pipeline(output_dir: pathlib.Path, *flags: str) -> Run:
             str(summary_path),
             *flags,
         ],
-        cwd=REPO_ROOT,
+        cwd=project,
         capture_output=True,
         text=True,
         timeout=1200,

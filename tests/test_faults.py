@@ -8,6 +8,7 @@ import io
 import os
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -369,3 +370,38 @@ def test_a_same_size_rewrite_in_the_same_second_is_read_again(served, tmp_path, 
     # TFX alone would see the same size and modification time and reuse the old examples.
     assert second.states["CsvExampleGen"] == "COMPLETE"
     assert {f for f, _ in gate_findings(second.summary["error"])} == {"sepal_width"}
+
+
+def test_editing_code_the_trainer_or_transform_imports_runs_them_again(served, tmp_path):
+    output_dir, _ = served
+    # A checkout of the project to edit: run from there, its packages are the ones imported.
+    project = tmp_path / "project"
+    for package in ("components", "pipeline"):
+        shutil.copytree(
+            REPO_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(REPO_ROOT / "local_runner.py", project)
+    flags = ["--data-root", str(REPO_ROOT / "data" / "iris"), "--schema", str(CURATED_SCHEMA)]
+
+    def run_after(edit: str | None) -> Run:
+        if edit:
+            with (project / "components" / edit).open("a") as module:
+                module.write("\n# edited\n")
+        run = run_pipeline(output_dir, *flags, project=project)
+        assert run.returncode == 0, run.stdout
+        return run
+
+    unchanged = run_after(None)  # the same code elsewhere is the same code
+    assert (unchanged.states["Transform"], unchanged.states["Trainer"]) == ("CACHED", "CACHED")
+    # The model module is imported by the Trainer's run_fn, not by the preprocessing_fn.
+    model_edited = run_after("model.py")
+    assert (model_edited.states["Transform"], model_edited.states["Trainer"]) == (
+        "CACHED",
+        "COMPLETE",
+    )
+    # The feature lists are imported by both.
+    features_edited = run_after("features.py")
+    assert (features_edited.states["Transform"], features_edited.states["Trainer"]) == (
+        "COMPLETE",
+        "COMPLETE",
+    )
