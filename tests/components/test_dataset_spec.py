@@ -1,0 +1,146 @@
+"""Each rule that turns a schema (and statistics) into what the model takes."""
+
+import pytest
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+
+from components.dataset_spec import (
+    CATEGORICAL,
+    EMBEDDING,
+    NUMERIC,
+    ONE_HOT,
+    DatasetSpec,
+    DatasetSpecError,
+    FeatureSpec,
+    infer_dataset_spec,
+)
+from tests.conftest import CURATED_SCHEMA
+
+SCHEMA = """
+feature { name: "age" type: FLOAT }
+feature { name: "children" type: INT }
+feature { name: "income" type: INT }
+feature { name: "zip" type: INT }
+feature { name: "smoker" type: INT bool_domain {} }
+feature { name: "rating" type: INT int_domain { min: 1 max: 5 } }
+feature { name: "grade" type: INT int_domain { is_categorical: true } }
+feature { name: "island" type: BYTES domain: "islands" }
+feature { name: "colour" type: BYTES string_domain { value: "red" value: "blue" } }
+feature { name: "city" type: BYTES }
+feature { name: "user_id" type: BYTES }
+feature { name: "churned" type: BYTES domain: "yes_no" }
+string_domain { name: "islands" value: "Biscoe" value: "Dream" value: "Torgersen" }
+string_domain { name: "yes_no" value: "yes" value: "no" }
+"""
+
+STATISTICS = """
+features { path { step: "children" } type: INT num_stats { min: 0 max: 6 } }
+features { path { step: "income" } type: INT num_stats { min: 0 max: 250000 } }
+features { path { step: "zip" } type: INT num_stats { min: 10000 max: 99999 } }
+features { path { step: "city" } type: STRING string_stats { unique: 400 } }
+features { path { step: "user_id" } type: STRING string_stats { unique: 5 } }
+"""
+
+
+def schema() -> schema_pb2.Schema:
+    return text_format.Parse(SCHEMA, schema_pb2.Schema())
+
+
+def statistics() -> statistics_pb2.DatasetFeatureStatistics:
+    return text_format.Parse(STATISTICS, statistics_pb2.DatasetFeatureStatistics())
+
+
+def spec(**kwargs) -> dict[str, FeatureSpec]:
+    inferred = infer_dataset_spec(schema(), "churned", statistics(), **kwargs)
+    return {feature.name: feature for feature in inferred.features}
+
+
+def test_float_columns_are_numeric():
+    assert spec()["age"] == FeatureSpec("age", NUMERIC, "FLOAT")
+
+
+def test_integers_with_few_distinct_values_are_categorical_many_are_numeric():
+    features = spec()
+    # 0..6 children: 7 values, one-hot; an income range of 250001 values: numeric.
+    assert features["children"] == FeatureSpec("children", CATEGORICAL, "INT", ONE_HOT, 7)
+    assert features["income"] == FeatureSpec("income", NUMERIC, "INT")
+
+
+def test_integer_domains_in_the_schema_decide_before_statistics():
+    features = spec()
+    assert features["smoker"] == FeatureSpec("smoker", CATEGORICAL, "INT", ONE_HOT, 2)
+    assert features["rating"] == FeatureSpec("rating", CATEGORICAL, "INT", ONE_HOT, 5)
+    # Marked categorical with no bounds: how many values is unknown, so embedded.
+    assert features["grade"] == FeatureSpec("grade", CATEGORICAL, "INT", EMBEDDING, None)
+
+
+def test_text_is_categorical_one_hot_when_few_values_embedded_when_many():
+    features = spec()
+    assert features["island"] == FeatureSpec("island", CATEGORICAL, "BYTES", ONE_HOT, 3)
+    assert features["colour"] == FeatureSpec("colour", CATEGORICAL, "BYTES", ONE_HOT, 2)
+    assert features["city"] == FeatureSpec("city", CATEGORICAL, "BYTES", EMBEDDING, 400)
+
+
+def test_vocabulary_size_counts_an_out_of_vocabulary_bucket_and_caps_at_top_k():
+    features = spec()
+    assert features["island"].vocabulary_size == 4
+    assert features["city"].vocabulary_size == 401
+    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, 50_000).vocabulary_size == 1001
+    assert features["age"].vocabulary_size is None
+
+
+def test_embedding_dimension_grows_slowly_with_the_vocabulary_and_is_capped():
+    assert round(1.6 * 400**0.56) == 46
+    assert spec()["city"].embedding_dim == 32
+    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, 20).embedding_dim == 9
+    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, None).embedding_dim == 32
+    assert spec()["island"].embedding_dim is None
+
+
+def test_excluded_columns_and_the_label_are_not_features():
+    features = spec(exclude=["user_id"])
+    assert "user_id" not in features and "churned" not in features
+    assert list(features)[:3] == ["age", "children", "income"]  # the schema's order
+
+
+def test_an_override_names_the_kind_of_any_column():
+    features = spec(overrides={"zip": CATEGORICAL, "rating": NUMERIC})
+    assert features["zip"] == FeatureSpec("zip", CATEGORICAL, "INT", EMBEDDING, 90000)
+    assert features["rating"] == FeatureSpec("rating", NUMERIC, "INT")
+
+
+def test_the_label_is_text_or_whole_number_classes():
+    assert infer_dataset_spec(schema(), "churned").label_type == "string"
+    assert infer_dataset_spec(schema(), "rating").label_type == "integer"
+    with pytest.raises(DatasetSpecError, match="label 'age' holds FLOAT values; a classification"):
+        infer_dataset_spec(schema(), "age")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"label": "churn"}, "label 'churn' is not a column of the data (columns: age, "),
+        ({"label": "churned", "exclude": ["userid"]}, "--exclude names userid, not a column"),
+        ({"label": "churned", "overrides": {"cty": NUMERIC}}, "override names cty, not a column"),
+        ({"label": "churned", "overrides": {"city": "text"}}, "override of city: 'text' is not"),
+        ({"label": "churned", "overrides": {"city": NUMERIC}}, "'city' holds text: it cannot"),
+        ({"label": "churned", "exclude": ["churned"]}, "label 'churned' cannot be excluded"),
+    ],
+)
+def test_names_that_do_not_fit_the_data_are_errors_that_say_so(kwargs, message):
+    with pytest.raises(DatasetSpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        infer_dataset_spec(schema(), statistics=statistics(), **kwargs)
+
+
+def test_the_spec_round_trips_through_json():
+    inferred = infer_dataset_spec(schema(), "churned", statistics())
+    assert DatasetSpec.from_json(inferred.to_json()) == inferred
+
+
+def test_iris_is_four_numeric_features_and_a_text_label():
+    import tensorflow_data_validation as tfdv
+
+    iris = infer_dataset_spec(tfdv.load_schema_text(str(CURATED_SCHEMA)), "species")
+    assert iris.label_type == "string"
+    assert iris.names(NUMERIC) == ("sepal_length", "sepal_width", "petal_length", "petal_width")
+    assert iris.names(CATEGORICAL) == ()
