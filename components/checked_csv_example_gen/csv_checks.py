@@ -91,10 +91,7 @@ def _first_line_not_utf8(lines: Iterable[bytes]) -> int:
 def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
     """The header of one file and its number of data rows; CsvDataError on a missing or bad
     header, or on lines whose field count differs from the header's."""
-    return _check_rows(path, csv.reader(text))
-
-
-def _check_rows(path: str, reader) -> tuple[list[str], int]:
+    reader = csv.reader(text)
     header = next(reader, None)
     if header is None:
         raise CsvDataError(
