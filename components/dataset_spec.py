@@ -8,8 +8,11 @@ statistics: the rules that let a new CSV go through the pipeline by naming its l
 - BYTES (text) columns are categorical: a vocabulary of the most frequent values plus
   out-of-vocabulary buckets, one-hot encoded when it has at most MAX_ONE_HOT_VALUES values,
   embedded otherwise.
-- The label is text or whole-number classes; excluded columns (ids, leaks) are dropped; an
-  override names the kind of any column, e.g. a zip code stored as INT is categorical.
+- The label is text or whole-number classes, listed by its domain in the schema. The model's
+  class order is ascending for whole numbers (a binary label's positive class is 1) and by
+  frequency in the training data for text (a binary label's positive class is the rarer).
+- Excluded columns (ids, leaks) are dropped; an override names the kind of any column, e.g. a
+  zip code stored as INT is categorical.
 """
 
 import dataclasses
@@ -31,6 +34,8 @@ MAX_CATEGORICAL_INTEGERS = 20
 VOCABULARY_TOP_K = 1000
 OOV_BUCKETS = 1
 MAX_EMBEDDING_DIM = 32
+# More classes than this is not a classification label but an id or a measurement.
+MAX_CLASSES = 100
 
 
 class DatasetSpecError(ValueError):
@@ -56,22 +61,31 @@ class FeatureSpec:
             return None
         return min(self.distinct_values, VOCABULARY_TOP_K) + OOV_BUCKETS
 
-    @property
-    def embedding_dim(self) -> int | None:
-        """A common rule of thumb, 1.6 * values^0.56, capped at MAX_EMBEDDING_DIM."""
-        if self.encoding != EMBEDDING:
-            return None
-        values = min(self.distinct_values or VOCABULARY_TOP_K, VOCABULARY_TOP_K)
-        return min(MAX_EMBEDDING_DIM, max(2, round(1.6 * values**0.56)))
+
+def embedding_dim(vocabulary_size: int) -> int:
+    """A common rule of thumb, 1.6 * values^0.56, capped at MAX_EMBEDDING_DIM; sized by the
+    vocabulary Transform computed, which may be smaller than the values the schema allows."""
+    return min(MAX_EMBEDDING_DIM, max(2, round(1.6 * vocabulary_size**0.56)))
 
 
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
-    """The label and the features, in the schema's column order."""
+    """The label, its classes, and the features in the schema's column order."""
 
     label: str
     label_type: str  # "string" or "integer"
+    # Sorted, integers as text. For whole-number labels this is also the model's class order;
+    # text labels are ordered by Transform's vocabulary, most frequent first.
+    label_classes: tuple[str, ...]
     features: tuple[FeatureSpec, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.label_classes)
+
+    @property
+    def is_binary(self) -> bool:
+        return self.num_classes == 2
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -82,6 +96,7 @@ class DatasetSpec:
         return cls(
             label=values["label"],
             label_type=values["label_type"],
+            label_classes=tuple(values["label_classes"]),
             features=tuple(FeatureSpec(**feature) for feature in values["features"]),
         )
 
@@ -129,7 +144,13 @@ def infer_dataset_spec(
     )
     if not features:
         raise DatasetSpecError(f"no feature is left besides the label {label!r}")
-    return DatasetSpec(label=label, label_type=_label_type(columns[label]), features=features)
+    label_column = columns[label]
+    return DatasetSpec(
+        label=label,
+        label_type=_label_type(label_column),
+        label_classes=_label_classes(label_column, named_domains, column_statistics.get(label)),
+        features=features,
+    )
 
 
 def _label_type(column: schema_pb2.Feature) -> str:
@@ -143,6 +164,66 @@ def _label_type(column: schema_pb2.Feature) -> str:
     )
 
 
+def _label_classes(
+    column: schema_pb2.Feature,
+    named_domains: Mapping[str, schema_pb2.StringDomain],
+    statistics: statistics_pb2.FeatureNameStatistics | None,
+) -> tuple[str, ...]:
+    """The label's classes, sorted: its string domain, or the whole numbers of its int_domain
+    (or, while a schema is being inferred, between its minimum and maximum)."""
+    name = column.name
+    domain = column.WhichOneof("domain_info")
+    if column.type == schema_pb2.BYTES:
+        if domain == "string_domain":
+            values = list(column.string_domain.value)
+        elif domain == "domain" and column.domain in named_domains:
+            values = list(named_domains[column.domain].value)
+        else:
+            raise DatasetSpecError(
+                f"label {name!r} has no string_domain in the schema to list its classes "
+                f"(SchemaGen writes one for at most {MAX_CLASSES} distinct values); add one"
+            )
+        classes = tuple(sorted(set(values)))
+    else:
+        low, high = _integer_bounds(column, statistics)
+        if low is None or high is None:
+            raise DatasetSpecError(
+                f"label {name!r} has no int_domain with min and max in the schema to bound "
+                "its classes; add one"
+            )
+        if high - low + 1 > MAX_CLASSES:
+            raise DatasetSpecError(
+                f"label {name!r} takes the whole numbers {low}..{high}: more than {MAX_CLASSES} "
+                "classes; a classification label has a few distinct values"
+            )
+        classes = tuple(str(value) for value in range(low, high + 1))
+    if len(classes) < 2:
+        raise DatasetSpecError(
+            f"label {name!r} has one class ({', '.join(classes) or 'none'}); a classifier "
+            "needs at least two"
+        )
+    if len(classes) > MAX_CLASSES:
+        raise DatasetSpecError(
+            f"label {name!r} has {len(classes)} values, more than {MAX_CLASSES} classes"
+        )
+    return classes
+
+
+def _integer_bounds(
+    column: schema_pb2.Feature, statistics: statistics_pb2.FeatureNameStatistics | None
+) -> tuple[int | None, int | None]:
+    """An INT column's least and greatest value: its schema domain's, else the statistics'."""
+    if column.WhichOneof("domain_info") == "bool_domain":
+        return 0, 1
+    if column.WhichOneof("domain_info") == "int_domain":
+        domain = column.int_domain
+        if domain.HasField("min") and domain.HasField("max"):
+            return domain.min, domain.max
+    if statistics is not None and statistics.HasField("num_stats"):
+        return int(statistics.num_stats.min), int(statistics.num_stats.max)
+    return None, None
+
+
 def _feature_spec(
     column: schema_pb2.Feature, distinct: int | None, override: str | None
 ) -> FeatureSpec:
@@ -151,6 +232,10 @@ def _feature_spec(
         raise DatasetSpecError(f"column {column.name!r} has type {raw_type}; expected a scalar")
     if override == NUMERIC and raw_type == "BYTES":
         raise DatasetSpecError(f"column {column.name!r} holds text: it cannot be numeric")
+    if override == CATEGORICAL and raw_type == "FLOAT":
+        raise DatasetSpecError(
+            f"column {column.name!r} holds fractional numbers: it cannot be categorical"
+        )
     kind = override or _inferred_kind(column, raw_type, distinct)
     if kind == NUMERIC:
         return FeatureSpec(column.name, NUMERIC, raw_type)
@@ -180,14 +265,10 @@ def _distinct_values(
     """How many values the column takes: from its domain in the schema, else the statistics
     (for whole numbers, at most max - min + 1)."""
     domain = column.WhichOneof("domain_info")
-    if domain == "bool_domain":
-        return 2
-    if (
-        domain == "int_domain"
-        and column.int_domain.HasField("min")
-        and column.int_domain.HasField("max")
-    ):
-        return column.int_domain.max - column.int_domain.min + 1
+    if domain in ("bool_domain", "int_domain"):
+        low, high = _integer_bounds(column, None)
+        if low is not None:
+            return high - low + 1
     if domain == "string_domain":
         return len(column.string_domain.value)
     if domain == "domain" and column.domain in named_domains:
@@ -196,8 +277,9 @@ def _distinct_values(
         return None
     if statistics.HasField("string_stats"):
         return statistics.string_stats.unique or None
-    if statistics.HasField("num_stats") and statistics.type == statistics.INT:
-        return int(statistics.num_stats.max - statistics.num_stats.min) + 1
+    if statistics.type == statistics.INT:
+        low, high = _integer_bounds(column, statistics)
+        return None if low is None else high - low + 1
     return None
 
 
@@ -207,3 +289,35 @@ def _statistics_by_name(
     if statistics is None:
         return {}
     return {".".join(feature.path.step) or feature.name: feature for feature in statistics.features}
+
+
+def record_decisions_in_schema(
+    schema: schema_pb2.Schema,
+    spec: DatasetSpec,
+    statistics: statistics_pb2.DatasetFeatureStatistics,
+) -> schema_pb2.Schema:
+    """A copy of an inferred `schema` that gives the same DatasetSpec without statistics, so it
+    can be committed, tightened and used on any runner: whole-number categorical columns and
+    an integer label get an `int_domain` marked categorical (bounded by the values seen when
+    there are few), and the label is absent from the SERVING environment."""
+    recorded = schema_pb2.Schema()
+    recorded.CopyFrom(schema)
+    column_statistics = _statistics_by_name(statistics)
+    categorical = {f.name for f in spec.features if f.kind == CATEGORICAL}
+    for column in recorded.feature:
+        is_integer_label = column.name == spec.label and column.type == schema_pb2.INT
+        if column.type != schema_pb2.INT or not (column.name in categorical or is_integer_label):
+            continue
+        if column.WhichOneof("domain_info") == "bool_domain":
+            continue
+        column.int_domain.is_categorical = True
+        low, high = _integer_bounds(column, column_statistics.get(column.name))
+        if low is not None and (is_integer_label or high - low < MAX_CATEGORICAL_INTEGERS):
+            column.int_domain.min, column.int_domain.max = low, high
+    for environment in ("TRAINING", "SERVING"):
+        if environment not in recorded.default_environment:
+            recorded.default_environment.append(environment)
+    label_column = next(column for column in recorded.feature if column.name == spec.label)
+    if "SERVING" not in label_column.not_in_environment:
+        label_column.not_in_environment.append("SERVING")
+    return recorded

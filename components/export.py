@@ -8,6 +8,7 @@ import tensorflow_transform as tft
 import tf_keras as keras
 
 from components import features
+from components.dataset_spec import DatasetSpec
 from components.signatures import (
     EVALUATION_SIGNATURE,
     SERVING_INFO_FILE,
@@ -17,25 +18,36 @@ from components.signatures import (
 
 
 def export_serving_model(
-    model: keras.Model, tf_transform_output: tft.TFTransformOutput, serving_model_dir: str
+    model: keras.Model,
+    spec: DatasetSpec,
+    tf_transform_output: tft.TFTransformOutput,
+    serving_model_dir: str,
 ) -> None:
     """Save `model` with the transform graph attached, taking serialized raw tf.Examples.
 
-    serving_default: raw features, no label -> class name, class index, class probabilities.
-    evaluate: raw examples (the label may be present and is ignored) -> probabilities.
+    serving_default: raw features, no label -> the class (`class_name` for a text label,
+    `class_id` for a whole-number one), its index, and every class's probability.
+    evaluate: raw examples (the label may be present and is ignored) -> probabilities; for a
+    binary label, the positive (second) class's only, as TFMA's binary metrics expect.
     transform_features: raw examples with the label -> transformed features; TFMA uses it to
-    turn the species name into the class index its metrics compare against.
+    turn the label into the class index its metrics compare against.
     """
     # Tracked on the model so the transform graph's assets are saved with it.
     model.tft_layer = tf_transform_output.transform_features_layer()
     raw_feature_spec = tf_transform_output.raw_feature_spec()
-    serving_feature_spec = {k: v for k, v in raw_feature_spec.items() if k != features.LABEL_KEY}
-    class_names = tf.constant(
-        [
-            name.decode()
-            for name in tf_transform_output.vocabulary_by_name(features.LABEL_VOCABULARY_NAME)
-        ]
-    )
+    # Only the model's features: an excluded column (an id) need not be sent.
+    serving_feature_spec = {
+        feature.name: raw_feature_spec[feature.name] for feature in spec.features
+    }
+    if spec.label_type == "string":
+        class_key = "class_name"
+        vocabulary = tf_transform_output.vocabulary_by_name(features.label_vocabulary_name(spec))
+        class_values = [name.decode() for name in vocabulary]
+        classes = tf.constant(class_values)
+    else:
+        class_key = "class_id"
+        class_values = list(spec.label_classes)
+        classes = tf.constant([int(value) for value in class_values], tf.int64)
 
     def probabilities(serialized_examples: tf.Tensor) -> tf.Tensor:
         raw = tf.io.parse_example(serialized_examples, serving_feature_spec)
@@ -50,14 +62,17 @@ def export_serving_model(
         class_probabilities = probabilities(examples)
         class_index = tf.argmax(class_probabilities, axis=-1, output_type=tf.int32)
         return {
-            "class_name": tf.gather(class_names, class_index),
+            class_key: tf.gather(classes, class_index),
             "class_index": class_index,
             "probabilities": class_probabilities,
         }
 
     @tf.function(input_signature=[examples_spec])
     def evaluate(examples: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"probabilities": probabilities(examples)}
+        class_probabilities = probabilities(examples)
+        if spec.is_binary:
+            class_probabilities = class_probabilities[:, 1:]
+        return {"probabilities": class_probabilities}
 
     @tf.function(input_signature=[examples_spec])
     def transform_features(examples: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -69,16 +84,32 @@ def export_serving_model(
         TRANSFORM_SIGNATURE: transform_features,
     }
     model.save(serving_model_dir, save_format="tf", signatures=signatures)
-    write_serving_info(serving_model_dir, serving_feature_spec, class_names.numpy())
+    excluded = sorted(set(raw_feature_spec) - set(serving_feature_spec) - {spec.label})
+    write_serving_info(serving_model_dir, serving_feature_spec, spec, class_values, excluded)
 
 
-def write_serving_info(serving_model_dir: str, feature_spec: dict, class_names) -> None:
-    """Record the raw features (name -> dtype) serving_default parses, the label column it
-    does not take, and the class names in class-index order."""
+def write_serving_info(
+    serving_model_dir: str,
+    feature_spec: dict,
+    spec: DatasetSpec,
+    classes: list[str],
+    excluded: list[str],
+) -> None:
+    """Record the raw features (name -> dtype) serving_default parses, those that may be left
+    out of a request (a missing value the model imputes), the columns of the data it does not
+    take (the label and excluded ones), the label's type, and the classes in class-index
+    order."""
     info = {
-        "features": {name: spec.dtype.name for name, spec in sorted(feature_spec.items())},
-        "label": features.LABEL_KEY,
-        "classes": [name.decode() for name in class_names],
+        "features": {name: value.dtype.name for name, value in sorted(feature_spec.items())},
+        "optional": sorted(
+            name
+            for name, value in feature_spec.items()
+            if not isinstance(value, tf.io.FixedLenFeature)
+        ),
+        "label": spec.label,
+        "excluded": excluded,
+        "label_type": spec.label_type,
+        "classes": classes,
     }
     path = os.path.join(serving_model_dir, SERVING_INFO_FILE)
     tf.io.gfile.makedirs(os.path.dirname(path))

@@ -13,7 +13,6 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components import data, export, features
 from components.hyperparameters import HYPERPARAMETERS_FILE, HParams
-from components.model import build_model
 
 # Training is split into up to this many epochs so the logs hold a learning curve, not one point.
 MAX_LOGGED_EPOCHS = 10
@@ -29,7 +28,9 @@ def resolve_hyperparameters(fn_args: FnArgs) -> HParams:
 
 
 def run_fn(fn_args: FnArgs) -> None:
-    """Train the Iris classifier and export it to `fn_args.serving_model_dir`."""
+    """Train the model the dataset's spec calls for and export it to
+    `fn_args.serving_model_dir`."""
+    spec = features.spec_from_custom_config(fn_args.custom_config)
     hparams = resolve_hyperparameters(fn_args)
     logging.info("Training with %s", hparams)
     keras.utils.set_random_seed(hparams.seed)
@@ -37,11 +38,11 @@ def run_fn(fn_args: FnArgs) -> None:
     tf.config.experimental.enable_op_determinism()
 
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
-    num_classes = tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY_NAME)
     train_dataset = data.make_dataset(
         fn_args.train_files,
         fn_args.data_accessor,
         tf_transform_output,
+        spec.label,
         hparams.batch_size,
         hparams.seed,
     )
@@ -49,10 +50,13 @@ def run_fn(fn_args: FnArgs) -> None:
         fn_args.eval_files,
         fn_args.data_accessor,
         tf_transform_output,
+        spec.label,
         hparams.eval_batch_size,
         hparams.seed,
     )
-    model = build_model(hparams, num_classes=num_classes)
+    model = data.model_from_transform(
+        spec, hparams, tf_transform_output, fn_args.custom_config[features.MODEL_TYPE_KEY]
+    )
     tf.io.gfile.makedirs(fn_args.model_run_dir)  # a local path or a gs://, s3:// URI
     # gcd keeps epochs * steps_per_epoch exactly equal to train_steps.
     epochs = math.gcd(fn_args.train_steps, MAX_LOGGED_EPOCHS)
@@ -68,4 +72,4 @@ def run_fn(fn_args: FnArgs) -> None:
     # Kept with the run's logs so anyone can see which values (configured or tuned) were used.
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HYPERPARAMETERS_FILE), "w") as f:
         json.dump(dataclasses.asdict(hparams), f, indent=2)
-    export.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+    export.export_serving_model(model, spec, tf_transform_output, fn_args.serving_model_dir)

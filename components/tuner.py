@@ -7,7 +7,6 @@ from tfx.components.tuner.component import TunerFnResult
 
 from components import data, features
 from components.hyperparameters import HParams
-from components.model import build_model
 
 TUNER_CONFIG_KEY = "tuner"
 
@@ -23,13 +22,16 @@ def search_space(base: HParams) -> keras_tuner.HyperParameters:
 
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """Build the search; TFX runs it and hands the best values to the Trainer."""
+    spec = features.spec_from_custom_config(fn_args.custom_config)
+    model_type = fn_args.custom_config[features.MODEL_TYPE_KEY]
     base = HParams.from_custom_config(fn_args.custom_config)
     max_trials = int(fn_args.custom_config[TUNER_CONFIG_KEY]["max_trials"])
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
-    num_classes = tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY_NAME)
 
     def build(tuned: keras_tuner.HyperParameters):
-        return build_model(base.with_tuned(tuned.values), num_classes=num_classes)
+        return data.model_from_transform(
+            spec, base.with_tuned(tuned.values), tf_transform_output, model_type
+        )
 
     tuner = keras_tuner.RandomSearch(
         build,
@@ -38,7 +40,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
         hyperparameters=search_space(base),
         seed=base.seed,
         directory=fn_args.working_dir,
-        project_name="iris_random_search",
+        project_name="random_search",
     )
     return TunerFnResult(
         tuner=tuner,
@@ -47,6 +49,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
                 fn_args.train_files,
                 fn_args.data_accessor,
                 tf_transform_output,
+                spec.label,
                 base.batch_size,
                 base.seed,
             ),
@@ -54,6 +57,7 @@ def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
                 fn_args.eval_files,
                 fn_args.data_accessor,
                 tf_transform_output,
+                spec.label,
                 base.eval_batch_size,
                 base.seed,
             ),

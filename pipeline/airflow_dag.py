@@ -3,7 +3,8 @@
 The Airflow environment needs this project installed (requirements.lock, then the project)
 and, because importing TensorFlow takes longer than Airflow's default 30 s,
 AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT raised (e.g. 600). Settings, read when Airflow parses
-this file: IRIS_DATA_ROOT, IRIS_SCHEMA (empty: SchemaGen's inferred schema), IRIS_SERVING_DATA
+this file: IRIS_DATA_ROOT, IRIS_SCHEMA (a curated schema; a local run without --schema writes
+one to start from), IRIS_LABEL, IRIS_EXCLUDE (comma-separated columns), IRIS_SERVING_DATA
 (serving requests to check skew against; unset: no skew check), IRIS_OUTPUT_DIR,
 IRIS_TRAIN_STEPS, IRIS_ACCURACY_THRESHOLD; by default the sample data and ./outputs of the
 project checkout.
@@ -18,12 +19,17 @@ from pipeline.airflow import create_airflow_dag
 from pipeline.config import PipelineConfig
 
 _PROJECT_ROOT = pathlib.Path(pipeline.__file__).resolve().parent.parent
-_schema = os.environ.get("IRIS_SCHEMA", str(_PROJECT_ROOT / "data" / "iris" / "schema.pbtxt"))
 
 DAG = create_airflow_dag(
     PipelineConfig(
         data_root=os.environ.get("IRIS_DATA_ROOT", str(_PROJECT_ROOT / "data" / "iris")),
-        schema_path=_schema or None,
+        schema_path=os.environ.get(
+            "IRIS_SCHEMA", str(_PROJECT_ROOT / "data" / "iris" / "schema.pbtxt")
+        ),
+        label=os.environ.get("IRIS_LABEL", PipelineConfig().label),
+        excluded_columns=tuple(
+            column for column in os.environ.get("IRIS_EXCLUDE", "").split(",") if column
+        ),
         serving_data_root=os.environ.get("IRIS_SERVING_DATA") or None,
         output_dir=os.environ.get("IRIS_OUTPUT_DIR", str(_PROJECT_ROOT / "outputs")),
         hyperparameters=HParams(

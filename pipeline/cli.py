@@ -3,11 +3,61 @@ predict with the pushed model, compile for Kubeflow, or infer a schema to start 
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 
 from components.hyperparameters import HParams
-from pipeline.config import PipelineConfig
+from pipeline.config import MODEL_TYPES, PipelineConfig
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that say what the data's columns are to the model (run and compile-kubeflow)."""
+    defaults = PipelineConfig()
+    parser.add_argument(
+        "--label",
+        default=defaults.label,
+        help="the column to predict: text or whole-number classes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a column the model does not take, e.g. an id or a leak (repeatable)",
+    )
+    parser.add_argument(
+        "--features",
+        metavar="FILE",
+        help='JSON mapping columns to "numeric", "categorical" or "exclude", overriding what '
+        'the schema says, e.g. {"zip": "categorical"}',
+    )
+    parser.add_argument(
+        "--model",
+        choices=MODEL_TYPES,
+        default=defaults.model_type,
+        help="auto: the Iris DNN for numeric features only, Wide & Deep when some are "
+        "categorical (default: %(default)s)",
+    )
+
+
+def dataset_settings(args: argparse.Namespace) -> dict:
+    """The PipelineConfig fields the dataset flags set."""
+    overrides, excluded = (), ()
+    if args.features:
+        from components.dataset_spec import DatasetSpecError
+        from pipeline.dataset import read_features_file
+
+        try:
+            overrides, excluded = read_features_file(args.features)
+        except DatasetSpecError as error:
+            raise SystemExit(str(error)) from None
+    return {
+        "label": args.label,
+        "excluded_columns": tuple(dict.fromkeys([*args.exclude, *excluded])),
+        "feature_overrides": overrides,
+        "model_type": args.model,
+    }
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +72,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--schema",
         default=None,
         help="curated schema.pbtxt (default: schema.pbtxt in --data-root if present, "
-        "else SchemaGen's inferred schema)",
+        "else one inferred from the data and written to <output-dir>/dataset/schema.pbtxt)",
     )
+    add_dataset_arguments(parser)
     parser.add_argument(
         "--serving-data",
         metavar="DIR",
@@ -104,8 +155,10 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         if folder is not None and not os.path.isdir(folder):
             raise SystemExit(f"{flag} {folder}: no such directory")
     return PipelineConfig(
+        pipeline_name=pipeline_name_for(args.data_root),
         data_root=args.data_root,
         schema_path=schema_path,
+        **dataset_settings(args),
         serving_data_root=args.serving_data,
         output_dir=args.output_dir,
         hyperparameters=HParams(train_steps=args.train_steps),
@@ -115,6 +168,13 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         enable_tuner=args.tuner,
         beam_args=tuple(args.beam_arg),
     )
+
+
+def pipeline_name_for(data_root: str) -> str:
+    """The pipeline's name in ML Metadata and the serving path: the data folder's name
+    ("iris" for data/iris), so that two datasets' runs and models stay apart."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", os.path.basename(os.path.normpath(data_root)))
+    return name.strip("_") or PipelineConfig().pipeline_name
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -145,8 +205,10 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         config = PipelineConfig(
+            pipeline_name=pipeline_name_for(args.data_root),
             data_root=args.data_root,
             schema_path=args.schema,
+            **dataset_settings(args),
             serving_data_root=args.serving_data,
             output_dir=args.pipeline_root,
             serving_root=args.serving_root,
@@ -167,6 +229,7 @@ def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of `compile-kubeflow`; paths are as the pipeline's containers see them."""
     defaults = PipelineConfig()
     parser.add_argument("--output", required=True, help="the spec file to write (JSON)")
+    add_dataset_arguments(parser)
     parser.add_argument(
         "--image",
         default=defaults.container_image,
@@ -187,7 +250,8 @@ def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--schema",
         default=defaults.schema_path,
-        help="curated schema as the containers see it (default: %(default)s)",
+        help="curated schema as the containers see it, also read here to decide what each "
+        "column is to the model (default: %(default)s, inside the image and in this checkout)",
     )
     parser.add_argument(
         "--serving-data",

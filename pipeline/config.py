@@ -9,6 +9,9 @@ from components.hyperparameters import HParams
 
 # The files of data_root that are data: the curated schema may sit in the same folder.
 DATA_FILE_PATTERN = "*.csv"
+# Which model to train: "auto" picks the Iris DNN for numeric features only and Wide & Deep
+# when there are categorical ones.
+MODEL_TYPES = ("auto", "dnn", "wide_deep")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,8 +20,16 @@ class PipelineConfig:
 
     pipeline_name: str = "iris"
     data_root: str = "data/iris"
-    # The curated schema; None lets SchemaGen's inferred schema drive validation and Transform.
+    # The curated schema. Without one, a local run infers it before it starts and writes it
+    # under output_dir for the user to curate; every other runner needs one.
     schema_path: str | None = "data/iris/schema.pbtxt"
+    # The column to predict; every other column is a feature, less the excluded ones (ids,
+    # leaks). An override names a column's kind, "numeric" or "categorical", where the
+    # schema's type says otherwise (e.g. a zip code stored as a number).
+    label: str = "species"
+    excluded_columns: tuple[str, ...] = ()
+    feature_overrides: tuple[tuple[str, str], ...] = ()
+    model_type: str = "auto"
     # Every output of a run lives under this directory (may be gs://... on a cluster).
     output_dir: str = "outputs"
     # A folder of CSV files of serving requests (features without the label); when set, the
@@ -27,10 +38,11 @@ class PipelineConfig:
     # Where Pusher writes model versions; None: <output_dir>/serving_model/<pipeline_name>.
     serving_root: str | None = None
     hyperparameters: HParams = HParams()
-    # Blessing: accuracy must reach this, and drop by at most this much against the last
-    # blessed model.
+    # Blessing: accuracy (AUC for a binary label) must reach this, and drop by at most
+    # max_metric_drop against the last blessed model.
     accuracy_threshold: float = 0.9
-    max_accuracy_drop: float = 0.0
+    auc_threshold: float = 0.8
+    max_metric_drop: float = 0.0
     # ExampleValidator anomaly kinds (AnomalyInfo.Type names) that only warn; any other
     # anomaly stops the run before Transform.
     allowed_anomaly_kinds: tuple[str, ...] = ()
@@ -49,10 +61,13 @@ class PipelineConfig:
         for name in ("tuner_trials", "tuner_train_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= self.accuracy_threshold <= 1:
-            raise ValueError(f"accuracy_threshold must be in [0, 1], got {self.accuracy_threshold}")
-        if self.max_accuracy_drop < 0:
-            raise ValueError(f"max_accuracy_drop must be >= 0, got {self.max_accuracy_drop}")
+        for name in ("accuracy_threshold", "auc_threshold"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.max_metric_drop < 0:
+            raise ValueError(f"max_metric_drop must be >= 0, got {self.max_metric_drop}")
+        if self.model_type not in MODEL_TYPES:
+            raise ValueError(f"model_type must be one of {MODEL_TYPES}, got {self.model_type!r}")
         known_kinds = set(anomalies_pb2.AnomalyInfo.Type.keys())
         for kind in self.allowed_anomaly_kinds:
             if kind not in known_kinds:

@@ -1,66 +1,109 @@
-"""What the Evaluator measures and what it takes to bless a model."""
+"""What the Evaluator measures and what it takes to bless a model, by the label's kind."""
 
 import tensorflow_model_analysis as tfma
 
 from components import features, signatures
+from components.dataset_spec import CATEGORICAL, ONE_HOT, DatasetSpec
 
 ACCURACY_METRIC = "sparse_categorical_accuracy"
+BINARY_ACCURACY_METRIC = "binary_accuracy"
+AUC_METRIC = "auc"
+# A binary model predicts the positive class above this probability (as BinaryAccuracy,
+# Precision and Recall count by default).
+BINARY_THRESHOLD = 0.5
+BINARY_CONFUSION_MATRIX = "confusion_matrix_at_thresholds"
 # Per-class precision and recall count a row as predicted to be a class when that class has
 # the highest probability (top 1, as accuracy does), not when its probability passes 0.5.
 PER_CLASS_TOP_K = 1
 
 
-def create_eval_config(accuracy_threshold: float, max_accuracy_drop: float) -> tfma.EvalConfig:
-    """Accuracy gated absolutely and against the last blessed model; per-class precision and
-    recall and a confusion matrix; overall and per species (each species' accuracy is its
-    recall, which shows a model that gives up on one class).
+def gating_metric(spec: DatasetSpec) -> str:
+    """The metric blessing depends on: AUC for a binary label, accuracy otherwise."""
+    return AUC_METRIC if spec.is_binary else ACCURACY_METRIC
 
-    Only overall accuracy gates blessing: a species slice has 15-20 eval rows, where one row
-    moves accuracy by 5 points, too few to block a push on.
+
+def slice_feature(spec: DatasetSpec) -> str | None:
+    """The categorical feature results are also sliced by: the first one-hot encoded one (a
+    few values, each with rows enough to measure)."""
+    return next(
+        (f.name for f in spec.features if f.kind == CATEGORICAL and f.encoding == ONE_HOT), None
+    )
+
+
+def create_eval_config(
+    spec: DatasetSpec, threshold: float, max_metric_drop: float
+) -> tfma.EvalConfig:
+    """Metrics overall, per class of the label, and per value of a categorical feature.
+
+    Binary label: AUC, precision, recall, accuracy and the confusion matrix (at 0.5); AUC
+    gates blessing. Multi-class: accuracy, per-class precision and recall (each class's recall
+    is its slice's accuracy, which shows a model that gives up on one class) and the confusion
+    matrix; accuracy gates blessing.
+
+    The gate is `threshold` absolutely and at most `max_metric_drop` against the last blessed
+    model, on the whole eval split only: a slice has too few rows (15-20 per Iris species,
+    where one row moves accuracy by 5 points) to block a push on.
     """
-    accuracy_gate = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": accuracy_threshold}),
+    gate = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": threshold}),
         # TFMA compares `candidate - baseline > absolute`; the epsilon makes an equal score pass.
         change_threshold=tfma.GenericChangeThreshold(
             direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -max_accuracy_drop - 1e-10},
+            absolute={"value": -max_metric_drop - 1e-10},
         ),
     )
-    return tfma.EvalConfig(
-        # The model's own compiled loss expects logits; the evaluate signature returns
-        # probabilities, so TFMA's copy of that loss would be wrong. Only the metrics below.
-        options=tfma.Options(include_default_metrics={"value": False}),
-        model_specs=[
-            tfma.ModelSpec(
-                signature_name=signatures.EVALUATION_SIGNATURE,
-                preprocessing_function_names=[signatures.TRANSFORM_SIGNATURE],
-                label_key=features.transformed_name(features.LABEL_KEY),
+    gated = [tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=gate)]
+    if spec.is_binary:
+        metrics_specs = [
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                    tfma.MetricConfig(class_name="AUC", per_slice_thresholds=gated),
+                    tfma.MetricConfig(class_name="Precision"),
+                    tfma.MetricConfig(class_name="Recall"),
+                    tfma.MetricConfig(class_name="BinaryAccuracy"),
+                    tfma.MetricConfig(
+                        class_name="ConfusionMatrixAtThresholds",
+                        config=f'"thresholds": [{BINARY_THRESHOLD}]',
+                    ),
+                ]
             )
-        ],
-        slicing_specs=[tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=[features.LABEL_KEY])],
-        metrics_specs=[
+        ]
+    else:
+        metrics_specs = [
             tfma.MetricsSpec(
                 metrics=[
                     tfma.MetricConfig(class_name="ExampleCount"),
                     tfma.MetricConfig(
-                        class_name="SparseCategoricalAccuracy",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(
-                                slicing_specs=[tfma.SlicingSpec()], threshold=accuracy_gate
-                            )
-                        ],
+                        class_name="SparseCategoricalAccuracy", per_slice_thresholds=gated
                     ),
                     tfma.MetricConfig(class_name="MultiClassConfusionMatrixPlot"),
                 ]
             ),
             tfma.MetricsSpec(
                 binarize=tfma.BinarizationOptions(
-                    class_ids={"values": list(range(features.NUM_CLASSES))}
+                    class_ids={"values": list(range(spec.num_classes))}
                 ),
                 metrics=[
                     tfma.MetricConfig(class_name=name, config=f'"top_k": {PER_CLASS_TOP_K}')
                     for name in ("Precision", "Recall")
                 ],
             ),
+        ]
+    slicing_specs = [tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=[spec.label])]
+    if (sliced_by := slice_feature(spec)) is not None:
+        slicing_specs.append(tfma.SlicingSpec(feature_keys=[sliced_by]))
+    return tfma.EvalConfig(
+        # The model's own compiled loss expects logits; the evaluate signature returns
+        # probabilities, so TFMA's copy of that loss would be wrong. Only the metrics above.
+        options=tfma.Options(include_default_metrics={"value": False}),
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name=signatures.EVALUATION_SIGNATURE,
+                preprocessing_function_names=[signatures.TRANSFORM_SIGNATURE],
+                label_key=features.transformed_name(spec.label),
+            )
         ],
+        slicing_specs=slicing_specs,
+        metrics_specs=metrics_specs,
     )

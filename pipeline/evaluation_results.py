@@ -6,7 +6,13 @@ import math
 import re
 from typing import Any
 
-from pipeline.evaluation import ACCURACY_METRIC, PER_CLASS_TOP_K
+from pipeline.evaluation import (
+    ACCURACY_METRIC,
+    AUC_METRIC,
+    BINARY_ACCURACY_METRIC,
+    BINARY_CONFUSION_MATRIX,
+    PER_CLASS_TOP_K,
+)
 
 CONFUSION_MATRIX_PLOT = "multi_class_confusion_matrix_plot"
 # TFMA names the models "candidate" and "baseline" when it compares two, "" otherwise.
@@ -15,11 +21,13 @@ BASELINE_MODEL_NAME = "baseline"
 
 
 def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
-    """Accuracy and example count overall and per slice, precision and recall per class, the
-    overall confusion matrix, and the baseline's accuracy when a blessed model was compared."""
+    """Accuracy and example count overall and per slice; AUC for a binary label; precision
+    and recall per class (of the positive class, for a binary label); the overall confusion
+    matrix; every overall metric by name; and, when a blessed model was compared, its accuracy
+    and each metric's change against it."""
     import tensorflow_model_analysis as tfma
 
-    metrics: dict[str, Any] = {"slices": {}}
+    metrics: dict[str, Any] = {"slices": {}, "confusion_matrix": None}
     for per_slice in tfma.load_metrics(evaluation_uri):
         values = {
             (kv.key.name, kv.key.model_name, kv.key.is_diff, _class_id(kv.key.sub_key)): _value(
@@ -31,36 +39,78 @@ def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
             (
                 model
                 for model in CANDIDATE_MODEL_NAMES
-                if (ACCURACY_METRIC, model, False, None) in values
+                if ("example_count", model, False, None) in values
             ),
             "",
         )
+        accuracy_name = (
+            BINARY_ACCURACY_METRIC
+            if (BINARY_ACCURACY_METRIC, candidate, False, None) in values
+            else ACCURACY_METRIC
+        )
         slice_metrics = {
-            "accuracy": values.get((ACCURACY_METRIC, candidate, False, None)),
+            "accuracy": values.get((accuracy_name, candidate, False, None)),
             "example_count": values.get(("example_count", candidate, False, None)),
         }
         if per_slice.slice_key.single_slice_keys:
             metrics["slices"][slice_name(per_slice.slice_key)] = slice_metrics
             continue
         metrics.update(slice_metrics)
-        metrics["per_class"] = {
-            class_name: {
-                "precision": values.get(("precision", candidate, False, class_id)),
-                "recall": values.get(("recall", candidate, False, class_id)),
-            }
-            for class_id, class_name in enumerate(class_names)
+        metrics["auc"] = values.get((AUC_METRIC, candidate, False, None))
+        metrics["overall"] = {
+            name: value
+            for (name, model, is_diff, class_id), value in values.items()
+            if model == candidate and not is_diff and class_id is None
         }
-        baseline_accuracy = values.get((ACCURACY_METRIC, BASELINE_MODEL_NAME, False, None))
+        if accuracy_name == BINARY_ACCURACY_METRIC:
+            metrics["confusion_matrix"] = _binary_confusion_matrix(per_slice, class_names)
+            # The binary metrics are those of the positive class, the second.
+            metrics["per_class"] = {
+                class_names[1]: {
+                    "precision": values.get(("precision", candidate, False, None)),
+                    "recall": values.get(("recall", candidate, False, None)),
+                }
+            }
+        else:
+            metrics["per_class"] = {
+                class_name: {
+                    "precision": values.get(("precision", candidate, False, class_id)),
+                    "recall": values.get(("recall", candidate, False, class_id)),
+                }
+                for class_id, class_name in enumerate(class_names)
+            }
         metrics["baseline"] = (
             None
-            if (ACCURACY_METRIC, BASELINE_MODEL_NAME, False, None) not in values
+            if (accuracy_name, BASELINE_MODEL_NAME, False, None) not in values
             else {
-                "accuracy": baseline_accuracy,
-                "accuracy_change": values.get((ACCURACY_METRIC, candidate, True, None)),
+                "accuracy": values.get((accuracy_name, BASELINE_MODEL_NAME, False, None)),
+                "accuracy_change": values.get((accuracy_name, candidate, True, None)),
+                "changes": {
+                    name: value
+                    for (name, model, is_diff, class_id), value in values.items()
+                    if model == candidate and is_diff and class_id is None
+                },
             }
         )
-    metrics["confusion_matrix"] = read_confusion_matrix(evaluation_uri, class_names)
+    if metrics["confusion_matrix"] is None:
+        metrics["confusion_matrix"] = read_confusion_matrix(evaluation_uri, class_names)
     return metrics
+
+
+def _binary_confusion_matrix(per_slice, class_names: list[str]) -> dict[str, Any] | None:
+    """counts[actual][predicted] of a binary model at its threshold, negative class first."""
+    for kv in per_slice.metric_keys_and_values:
+        if kv.key.name == BINARY_CONFUSION_MATRIX and kv.key.model_name in CANDIDATE_MODEL_NAMES:
+            matrix = kv.value.confusion_matrix_at_thresholds.matrices[0]
+            counts = [
+                [matrix.true_negatives, matrix.false_positives],
+                [matrix.false_negatives, matrix.true_positives],
+            ]
+            return {
+                "classes": list(class_names),
+                "counts": [[round(count) for count in row] for row in counts],
+            }
+    return None
 
 
 def read_confusion_matrix(evaluation_uri: str, class_names: list[str]) -> dict[str, Any] | None:
@@ -171,7 +221,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
     for field, sign in (("lower_bound", ">="), ("upper_bound", "<=")):
         if value_threshold.HasField(field):
             bound = getattr(value_threshold, field).value
-            value = metrics.get("accuracy") if overall and name == ACCURACY_METRIC else None
+            value = metrics.get("overall", {}).get(name) if overall else None
             rows.append(
                 {
                     "metric": name,
@@ -187,7 +237,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
     if change.HasField("absolute") and metrics.get("baseline") is not None:
         # The bound is -(allowed drop) - 1e-10, so that an equal score passes.
         allowed_drop = round(-change.absolute.value, 6)
-        value = metrics["baseline"]["accuracy_change"] if name == ACCURACY_METRIC else None
+        value = metrics["baseline"].get("changes", {}).get(name) if overall else None
         rows.append(
             {
                 "metric": name,
@@ -208,10 +258,11 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
 
 def metric_name(metric_config) -> str:
     """The name a metric's results go by: its configured name, else its class in snake_case
-    (as TFMA and Keras name them, e.g. SparseCategoricalAccuracy -> sparse_categorical_accuracy)."""
+    (as TFMA and Keras name them, e.g. SparseCategoricalAccuracy -> sparse_categorical_accuracy,
+    AUC -> auc)."""
     if match := re.search(r'"name"\s*:\s*"([^"]+)"', metric_config.config):
         return match.group(1)
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", metric_config.class_name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", metric_config.class_name).lower()
 
 
 def slicing_spec_name(slicing_spec) -> str:

@@ -158,8 +158,9 @@ def _print_metrics(console: Console, metrics: dict[str, Any]) -> None:
     if not metrics:
         console.print("Evaluation: none (the Evaluator did not complete)")
         return
+    auc = f", AUC {_number(metrics['auc'])}" if metrics.get("auc") is not None else ""
     line = (
-        f"Evaluation: accuracy {_number(metrics['accuracy'])} "
+        f"Evaluation: accuracy {_number(metrics['accuracy'])}{auc} "
         f"on {metrics['example_count']:.0f} eval rows"
     )
     if baseline := metrics.get("baseline"):

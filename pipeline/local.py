@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
+from components.dataset_spec import DatasetSpecError
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
 from pipeline.progress import NodeProgress
 from pipeline.run_summary import RunSummary
@@ -90,8 +91,13 @@ def run_locally(
     try:
         with exclusive_output_dir(config.output_dir):
             check_local_csv_files(config)
+            if config.schema_path:
+                # A label or column name that does not fit the schema fails here, in a second.
+                from pipeline.dataset import dataset_spec, read_schema_text
+
+                dataset_spec(config, read_schema_text(config.schema_path))
             return _run_with_output_dir_held(config, summary_json, verbose)
-    except (RunInProgressError, CsvDataError) as error:
+    except (RunInProgressError, CsvDataError, DatasetSpecError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
         if summary_json:
             _write_summary(_not_started_summary(str(error)), summary_json)
@@ -120,6 +126,8 @@ def _run_with_output_dir_held(
         progress = NodeProgress(terminal)
         _configure_logging(log_file if verbose else None, progress)
         wall_started = time.monotonic()
+        if not config.schema_path:
+            config = _infer_schema(config, terminal)
         summary = _run_and_summarize(config, progress, started)
         summary.wall_seconds = round(time.monotonic() - wall_started, 1)
         summary.log_file = log_file
@@ -130,6 +138,23 @@ def _run_with_output_dir_held(
     if summary_json:
         _write_summary(summary, summary_json)
     return 0 if summary.status == "succeeded" else 1
+
+
+def _infer_schema(config: PipelineConfig, terminal: TextIO) -> PipelineConfig:
+    """Infer the schema the run will use, write it out, and say what the model will take."""
+    from pipeline.dataset import dataset_spec, describe_spec, infer_schema_for_run
+
+    inferring_started = time.monotonic()
+    terminal.write("  inferring the schema from the data (no --schema given) ...\n")
+    config = infer_schema_for_run(config)
+    with open(config.schema_path, encoding="utf-8") as f:
+        spec = dataset_spec(config, f.read())
+    terminal.write(
+        f"  schema written to {config.schema_path} "
+        f"({time.monotonic() - inferring_started:.1f} s): review it, then pass it with --schema\n"
+        f"  {describe_spec(spec)}\n"
+    )
+    return config
 
 
 def _write_summary(summary: RunSummary, path: str) -> None:

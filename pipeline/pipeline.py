@@ -11,7 +11,6 @@ from tfx.components import (
     Transform,
     Tuner,
 )
-from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.common.resolver import Resolver, ResolverStrategy
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
     LatestBlessedModelStrategy,
@@ -23,10 +22,14 @@ from tfx.types.standard_artifacts import Model, ModelBlessing
 
 from components.atomic_pusher.component import AtomicPusher
 from components.checked_csv_example_gen.component import CheckedCsvExampleGen
+from components.dataset_spec import DatasetSpecError
+from components.features import DATASET_SPEC_KEY, MODEL_TYPE_KEY
+from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
 from components.validation_gate.baseline import LatestOrNothingStrategy
 from components.validation_gate.component import ValidatedStatistics, ValidationGate
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
+from pipeline.dataset import dataset_spec, read_schema_text, schema_fingerprint
 from pipeline.evaluation import create_eval_config
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -45,10 +48,22 @@ def create_pipeline(
     Transform -> (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher
     (only a blessed model is pushed).
 
+    The curated schema is read here: what each column is to the model (the dataset's spec)
+    comes from it and travels to Transform, the Trainer and the Tuner in their custom_config,
+    and its fingerprint decides whether ImportSchemaGen runs again.
+
     The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
     none for Kubeflow, which provides its own. So does `baseline_strategy`, how the drift
     baseline is found: Kubeflow compiles only TFX's LatestArtifactStrategy.
     """
+    if not config.schema_path:
+        raise DatasetSpecError(
+            "the pipeline takes its features from a schema: give one (a local run without "
+            "--schema infers one and writes it under the output directory)"
+        )
+    schema_text = read_schema_text(config.schema_path)
+    spec = dataset_spec(config, schema_text)
+    spec_config = {DATASET_SPEC_KEY: spec.to_json()}
     example_gen = _csv_example_gen(config.data_root, {"train": 2, "eval": 1}).with_id(
         "CsvExampleGen"
     )
@@ -57,14 +72,11 @@ def create_pipeline(
     schema_gen = SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
     )
-    components = [example_gen, statistics_gen, schema_gen]
-
-    if config.schema_path:
-        curated_schema = ImportSchemaGen(schema_file=config.schema_path)
-        components.append(curated_schema)
-        schema = curated_schema.outputs["schema"]
-    else:
-        schema = schema_gen.outputs["schema"]
+    curated_schema = FingerprintedImportSchemaGen(
+        schema_file=config.schema_path, schema_fingerprint=schema_fingerprint(schema_text)
+    ).with_id("ImportSchemaGen")
+    schema = curated_schema.outputs["schema"]
+    components = [example_gen, statistics_gen, schema_gen, curated_schema]
 
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema
@@ -98,14 +110,21 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         schema=schema,
         preprocessing_fn=PREPROCESSING_FN,
-        # Part of the cache key only: an edit to the code makes Transform run again.
-        custom_config={CODE_FINGERPRINT_KEY: code_fingerprint(PREPROCESSING_FN)},
+        custom_config={
+            **spec_config,
+            # Part of the cache key only: an edit to the code makes Transform run again.
+            CODE_FINGERPRINT_KEY: code_fingerprint(PREPROCESSING_FN),
+        },
     )
     # After the gate, without reading its output (see components/validation_gate).
     transform.add_upstream_node(validation_gate)
     components += [drift_baseline, validation_gate, transform]
 
-    custom_config = config.hyperparameters.to_custom_config()
+    custom_config = {
+        **config.hyperparameters.to_custom_config(),
+        **spec_config,
+        MODEL_TYPE_KEY: config.model_type,
+    }
     tuned_hyperparameters = None
     if config.enable_tuner:
         tuner = Tuner(
@@ -151,7 +170,11 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=latest_blessed_model.outputs["model"],
-        eval_config=create_eval_config(config.accuracy_threshold, config.max_accuracy_drop),
+        eval_config=create_eval_config(
+            spec,
+            config.auc_threshold if spec.is_binary else config.accuracy_threshold,
+            config.max_metric_drop,
+        ),
     )
     # Each push lands atomically under a version of its own (TFX's Pusher can overwrite or
     # skip a version pushed in the same second, and readers can see a half-copied model).

@@ -27,7 +27,7 @@ class BadRowError(ValueError):
 @dataclasses.dataclass
 class Prediction:
     line: int
-    class_name: str
+    class_name: str  # the predicted class as text (a whole-number label's class id, as text)
     probabilities: dict[str, float]
     label: str | None  # the row's own label, when the input has that column
 
@@ -103,15 +103,18 @@ def to_example(row: dict[str, Any], info: dict[str, Any], path: str, line: int):
     import tensorflow as tf
 
     expected = info["features"]
-    unexpected = sorted(set(row) - set(expected) - {info["label"]})
+    unexpected = sorted(set(row) - set(expected) - {info["label"], *info.get("excluded", [])})
     if unexpected:
         raise BadRowError(
             path, line, unexpected[0], f"unexpected field (the model takes {', '.join(expected)})"
         )
+    optional = set(info.get("optional", []))
     feature = {}
     for name, dtype in expected.items():
         value = row.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
+            if name in optional:
+                continue  # the model imputes it, as it did for missing values in training
             raise BadRowError(path, line, name, "missing value")
         if dtype == "string":
             feature[name] = tf.train.Feature(
@@ -164,13 +167,16 @@ def predict(model_dir: str, input_path: str, skip_bad_rows: bool = False) -> Pre
     predictions = []
     for start in range(0, len(examples), BATCH_SIZE):
         outputs = serve(examples=tf.constant(examples[start : start + BATCH_SIZE]))
-        names = outputs["class_name"].numpy()
+        names = [
+            value.decode() if isinstance(value, bytes) else str(value)
+            for value in outputs.get("class_name", outputs.get("class_id")).numpy()
+        ]
         for offset, probabilities in enumerate(outputs["probabilities"].numpy()):
             index = start + offset
             predictions.append(
                 Prediction(
                     line=lines[index],
-                    class_name=names[offset].decode(),
+                    class_name=names[offset],
                     probabilities={
                         name: float(p)
                         for name, p in zip(info["classes"], probabilities, strict=True)

@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline import charts
-from pipeline.evaluation import ACCURACY_METRIC
+from pipeline.evaluation import ACCURACY_METRIC, BINARY_ACCURACY_METRIC
 from pipeline.run_record import FAILED_STATES
 from pipeline.schema import describe_schema_value
 
@@ -172,6 +172,9 @@ def _shares(feature: dict[str, Any] | None, rows: int, values: list[str]) -> lis
 def _accuracy_threshold(blessing: dict[str, Any] | None) -> float | None:
     """The absolute accuracy bound of blessing, drawn as a line on the slice chart."""
     for threshold in (blessing or {}).get("thresholds", []):
-        if threshold["kind"] == "value" and threshold["metric"] == ACCURACY_METRIC:
+        if threshold["kind"] == "value" and threshold["metric"] in (
+            ACCURACY_METRIC,
+            BINARY_ACCURACY_METRIC,
+        ):
             return threshold["bound"]
     return None

@@ -188,8 +188,10 @@ def format_summary(summary: RunSummary) -> str:
         lines.append("Anomalies: none")
     if summary.metrics:
         metrics = summary.metrics
+        auc = f", AUC {metrics['auc']:.4f}" if metrics.get("auc") is not None else ""
         lines.append(
-            f"Eval accuracy: {metrics['accuracy']:.4f} on {metrics['example_count']:.0f} examples"
+            f"Eval accuracy: {metrics['accuracy']:.4f}{auc} on "
+            f"{metrics['example_count']:.0f} examples"
         )
         for name, per_class in metrics.get("per_class", {}).items():
             lines.append(

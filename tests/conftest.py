@@ -6,11 +6,20 @@ import pathlib
 import pytest
 
 import components  # noqa: F401 - sets TF_USE_LEGACY_KERAS before any test imports TensorFlow
-from components import features
+from components.dataset_spec import NUMERIC, DatasetSpec, FeatureSpec
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
 IRIS_CSV = REPO_ROOT / "data" / "iris" / "iris.csv"
 CURATED_SCHEMA = REPO_ROOT / "data" / "iris" / "schema.pbtxt"
+IRIS_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+# What the curated schema makes of the Iris columns (tests/components/test_dataset_spec.py
+# checks that it does).
+IRIS_SPEC = DatasetSpec(
+    label="species",
+    label_type="string",
+    label_classes=("setosa", "versicolor", "virginica"),
+    features=tuple(FeatureSpec(name, NUMERIC, "FLOAT") for name in IRIS_FEATURES),
+)
 # The node ids of the pipeline the default PipelineConfig builds.
 DEFAULT_NODES = frozenset(
     {
@@ -62,7 +71,7 @@ def serialized_examples(rows: list[dict[str, str]]):
     for row in rows:
         feature = {
             key: tf.train.Feature(float_list=tf.train.FloatList(value=[float(row[key])]))
-            for key in features.NUMERIC_FEATURE_KEYS
+            for key in IRIS_FEATURES
         }
         examples.append(
             tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()

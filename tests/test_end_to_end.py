@@ -12,9 +12,15 @@ import time
 import pytest
 import tensorflow as tf
 
-from components import features
 from pipeline.summary import node_executions, open_store, output_artifacts
-from tests.conftest import CURATED_SCHEMA, DEFAULT_NODES, REPO_ROOT, serialized_examples
+from tests.conftest import (
+    CURATED_SCHEMA,
+    DEFAULT_NODES,
+    IRIS_FEATURES,
+    IRIS_SPEC,
+    REPO_ROOT,
+    serialized_examples,
+)
 from tests.pipeline_runs import run_pipeline
 
 pytestmark = pytest.mark.e2e
@@ -168,7 +174,7 @@ def test_a_model_below_the_threshold_is_not_blessed_and_not_pushed(tmp_path):
 def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):
     data_root = tmp_path / "data"
     data_root.mkdir()
-    columns = [*features.NUMERIC_FEATURE_KEYS[:3], features.LABEL_KEY]  # petal_width is gone
+    columns = [*IRIS_FEATURES[:3], IRIS_SPEC.label]  # petal_width is gone
     lines = [",".join(columns)] + [",".join(row[c] for c in columns) for row in iris_rows]
     (data_root / "iris.csv").write_text("\n".join(lines) + "\n")
     flags = ["--data-root", str(data_root), "--schema", str(CURATED_SCHEMA)]

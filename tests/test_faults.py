@@ -17,12 +17,11 @@ from collections.abc import Callable
 
 import pytest
 
-from components import features
 from pipeline.summary import open_store
-from tests.conftest import CURATED_SCHEMA, serialized_examples
+from tests.conftest import CURATED_SCHEMA, IRIS_FEATURES, IRIS_SPEC, serialized_examples
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
-COLUMNS = [*features.NUMERIC_FEATURE_KEYS, features.LABEL_KEY]
+COLUMNS = [*IRIS_FEATURES, IRIS_SPEC.label]
 # Nodes that produce the data and its validation; the gate and resolvers run every time.
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen", "ExampleValidator")
 AFTER_THE_GATE = ("Transform", "Trainer", "Evaluator", "Pusher")

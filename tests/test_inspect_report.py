@@ -11,9 +11,8 @@ import sys
 
 import pytest
 
-from components import features
 from tests.browser import HeadlessChromium
-from tests.conftest import DEFAULT_NODES, REPO_ROOT
+from tests.conftest import DEFAULT_NODES, IRIS_FEATURES, IRIS_SPEC, REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +72,7 @@ def test_inspect_json_statistics_match_the_csv(first_run_record, iris_rows):
     statistics_by_split = first_run_record["statistics"]
     assert list(statistics_by_split) == ["train", "eval"]
     assert sum(split["rows"] for split in statistics_by_split.values()) == len(iris_rows)
-    for key in features.NUMERIC_FEATURE_KEYS:
+    for key in IRIS_FEATURES:
         values = [float(row[key]) for row in iris_rows]
         per_split = [split["features"][key] for split in statistics_by_split.values()]
         weighted_mean = sum(
@@ -86,7 +85,7 @@ def test_inspect_json_statistics_match_the_csv(first_run_record, iris_rows):
         assert all(f["missing_percent"] == 0 and f["type"] == "FLOAT" for f in per_split)
         assert all(len(f["histogram"]) == 10 for f in per_split)
     for split in statistics_by_split.values():
-        species = split["features"][features.LABEL_KEY]
+        species = split["features"][IRIS_SPEC.label]
         assert sorted(v["value"] for v in species["top_values"]) == SPECIES
         assert sum(v["count"] for v in species["top_values"]) == split["rows"]
 
@@ -151,7 +150,7 @@ def test_inspect_json_training_curves_and_signature(first_run_record):
             "probabilities": "float32 [None, 3]",
         },
     }
-    assert model["serving_info"]["label"] == features.LABEL_KEY
+    assert model["serving_info"]["label"] == IRIS_SPEC.label
 
 
 def test_inspect_prints_tables_of_the_latest_run(cached_reruns, output_dir):
@@ -191,9 +190,7 @@ def test_inspect_compare_finds_no_drift_between_runs_on_the_same_data(cached_rer
     assert (comparison["run_a"]["number"], comparison["run_b"]["number"]) == (1, 3)
     drift = comparison["statistics_drift"]
     assert {(row["split"], row["feature"]) for row in drift} == {
-        (split, name)
-        for split in ("train", "eval")
-        for name in [*features.NUMERIC_FEATURE_KEYS, features.LABEL_KEY]
+        (split, name) for split in ("train", "eval") for name in [*IRIS_FEATURES, IRIS_SPEC.label]
     }
     assert all(row["distance"] == pytest.approx(0, abs=1e-12) for row in drift)
     assert all(row["rows_a"] == row["rows_b"] for row in drift)
@@ -245,9 +242,7 @@ def test_report_renders_in_chromium_offline_without_console_errors(
         "run", "data", "anomalies", "schema", "evaluation", "blessing", "training", "model",
         "versions",
     ]  # fmt: skip
-    assert sorted(rendered["features"]) == sorted(
-        [*features.NUMERIC_FEATURE_KEYS, features.LABEL_KEY]
-    )
+    assert sorted(rendered["features"]) == sorted([*IRIS_FEATURES, IRIS_SPEC.label])
     assert rendered["histogramBars"] == 20  # 10 buckets for each of train and eval
     assert rendered["confusion"] == [
         c for row in metrics["confusion_matrix"]["counts"] for c in row

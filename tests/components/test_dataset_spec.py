@@ -12,9 +12,11 @@ from components.dataset_spec import (
     DatasetSpec,
     DatasetSpecError,
     FeatureSpec,
+    embedding_dim,
     infer_dataset_spec,
+    record_decisions_in_schema,
 )
-from tests.conftest import CURATED_SCHEMA
+from tests.conftest import CURATED_SCHEMA, IRIS_SPEC
 
 SCHEMA = """
 feature { name: "age" type: FLOAT }
@@ -91,10 +93,9 @@ def test_vocabulary_size_counts_an_out_of_vocabulary_bucket_and_caps_at_top_k():
 
 def test_embedding_dimension_grows_slowly_with_the_vocabulary_and_is_capped():
     assert round(1.6 * 400**0.56) == 46
-    assert spec()["city"].embedding_dim == 32
-    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, 20).embedding_dim == 9
-    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, None).embedding_dim == 32
-    assert spec()["island"].embedding_dim is None
+    assert embedding_dim(401) == 32
+    assert embedding_dim(21) == 9
+    assert embedding_dim(2) == 2
 
 
 def test_excluded_columns_and_the_label_are_not_features():
@@ -114,6 +115,55 @@ def test_the_label_is_text_or_whole_number_classes():
     assert infer_dataset_spec(schema(), "rating").label_type == "integer"
     with pytest.raises(DatasetSpecError, match="label 'age' holds FLOAT values; a classification"):
         infer_dataset_spec(schema(), "age")
+
+
+def test_the_label_classes_come_from_its_domain_sorted():
+    churned = infer_dataset_spec(schema(), "churned")
+    assert churned.label_classes == ("no", "yes") and churned.is_binary
+    assert infer_dataset_spec(schema(), "rating").label_classes == ("1", "2", "3", "4", "5")
+    assert infer_dataset_spec(schema(), "smoker").label_classes == ("0", "1")
+    # While a schema is inferred, a whole-number label is bounded by the statistics.
+    children = infer_dataset_spec(schema(), "children", statistics())
+    assert children.num_classes == 7
+
+
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        ("city", "label 'city' has no string_domain in the schema to list its classes"),
+        ("grade", "label 'grade' has no int_domain with min and max in the schema"),
+        ("income", "label 'income' takes the whole numbers 0..250000: more than 100 classes"),
+    ],
+)
+def test_a_label_without_few_known_classes_is_an_error(label, message):
+    with pytest.raises(DatasetSpecError, match=message):
+        infer_dataset_spec(schema(), label, statistics())
+
+
+def test_a_fractional_column_cannot_be_made_categorical():
+    with pytest.raises(DatasetSpecError, match="'age' holds fractional numbers"):
+        infer_dataset_spec(schema(), "churned", overrides={"age": CATEGORICAL})
+
+
+def test_the_recorded_schema_gives_the_same_spec_without_statistics():
+    # (user_id is left out: text with few values gets its string_domain from TFDV's inference,
+    # which this hand-written schema skips.)
+    decided = {"exclude": ["user_id"], "overrides": {"zip": CATEGORICAL}}
+    inferred = infer_dataset_spec(schema(), "children", statistics(), **decided)
+    recorded = record_decisions_in_schema(schema(), inferred, statistics())
+    again = infer_dataset_spec(recorded, "children", **decided)
+    assert again.label_classes == inferred.label_classes
+    assert [(f.name, f.kind, f.encoding) for f in again.features] == [
+        (f.name, f.kind, f.encoding) for f in inferred.features
+    ]
+    columns = {column.name: column for column in recorded.feature}
+    # The label's classes, bounded; and it is not expected in serving requests.
+    assert (columns["children"].int_domain.min, columns["children"].int_domain.max) == (0, 6)
+    assert list(columns["children"].not_in_environment) == ["SERVING"]
+    # zip: categorical with too many values to bound.
+    assert columns["zip"].int_domain.is_categorical
+    assert not columns["zip"].int_domain.HasField("max")
+    assert not columns["income"].HasField("int_domain")  # numeric: left as it was
 
 
 @pytest.mark.parametrize(
@@ -141,6 +191,6 @@ def test_iris_is_four_numeric_features_and_a_text_label():
     import tensorflow_data_validation as tfdv
 
     iris = infer_dataset_spec(tfdv.load_schema_text(str(CURATED_SCHEMA)), "species")
-    assert iris.label_type == "string"
+    assert iris == IRIS_SPEC
     assert iris.names(NUMERIC) == ("sepal_length", "sepal_width", "petal_length", "petal_width")
     assert iris.names(CATEGORICAL) == ()

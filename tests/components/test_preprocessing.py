@@ -1,5 +1,7 @@
-"""preprocessing_fn through tf.Transform's Beam implementation, on rows with known answers."""
+"""preprocessing_fn through tf.Transform's Beam implementation, on rows with known answers:
+the Iris columns, and a mixed table with missing values, text and whole-number columns."""
 
+import functools
 import tempfile
 
 import numpy as np
@@ -10,11 +12,26 @@ import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
 from components import features
+from components.dataset_spec import (
+    CATEGORICAL,
+    EMBEDDING,
+    NUMERIC,
+    ONE_HOT,
+    DatasetSpec,
+    FeatureSpec,
+)
 from components.preprocessing import preprocessing_fn
 
+NUMERIC_FEATURE_KEYS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+IRIS_SPEC = DatasetSpec(
+    label="species",
+    label_type="string",
+    label_classes=("setosa", "versicolor", "virginica"),
+    features=tuple(FeatureSpec(key, NUMERIC, "FLOAT") for key in NUMERIC_FEATURE_KEYS),
+)
 RAW_FEATURE_SPEC = {
-    **{key: tf.io.FixedLenFeature([1], tf.float32) for key in features.NUMERIC_FEATURE_KEYS},
-    features.LABEL_KEY: tf.io.FixedLenFeature([1], tf.string),
+    **{key: tf.io.FixedLenFeature([1], tf.float32) for key in NUMERIC_FEATURE_KEYS},
+    "species": tf.io.FixedLenFeature([1], tf.string),
 }
 # Species counts 3, 2, 1: the vocabulary orders by frequency, so the ids are known.
 ROWS = [
@@ -63,19 +80,27 @@ ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def transformed():
-    """(transformed rows, TFTransformOutput) of ROWS through AnalyzeAndTransformDataset."""
+def analyze_and_transform(rows, raw_feature_spec, spec: DatasetSpec):
+    """(transformed rows, TFTransformOutput) of `rows` through AnalyzeAndTransformDataset."""
     metadata = dataset_metadata.DatasetMetadata(
-        schema_utils.schema_from_feature_spec(RAW_FEATURE_SPEC)
+        schema_utils.schema_from_feature_spec(raw_feature_spec)
     )
     output_dir = tempfile.mkdtemp()
+    fn = functools.partial(
+        preprocessing_fn, custom_config={features.DATASET_SPEC_KEY: spec.to_json()}
+    )
     with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
-        (rows, _), transform_fn = (ROWS, metadata) | tft_beam.AnalyzeAndTransformDataset(
-            preprocessing_fn
-        )
+        (transformed_rows, _), transform_fn = (
+            rows,
+            metadata,
+        ) | tft_beam.AnalyzeAndTransformDataset(fn)
         _ = transform_fn | tft_beam.WriteTransformFn(output_dir)
-    return rows, tft.TFTransformOutput(output_dir)
+    return transformed_rows, tft.TFTransformOutput(output_dir)
+
+
+@pytest.fixture(scope="module")
+def transformed():
+    return analyze_and_transform(ROWS, RAW_FEATURE_SPEC, IRIS_SPEC)
 
 
 def test_features_are_z_scores_with_population_std(transformed):
@@ -95,7 +120,7 @@ def test_features_are_z_scores_with_population_std(transformed):
 
 def test_every_numeric_feature_has_zero_mean_and_unit_variance(transformed):
     rows, _ = transformed
-    for key in features.NUMERIC_FEATURE_KEYS:
+    for key in NUMERIC_FEATURE_KEYS:
         values = np.array([row[features.transformed_name(key)] for row in rows])
         assert values.mean() == pytest.approx(0.0, abs=1e-6)
         assert values.std() == pytest.approx(1.0, abs=1e-5)
@@ -103,17 +128,88 @@ def test_every_numeric_feature_has_zero_mean_and_unit_variance(transformed):
 
 def test_species_maps_to_vocabulary_ids_by_frequency(transformed):
     rows, tf_transform_output = transformed
-    assert tf_transform_output.vocabulary_by_name(features.LABEL_VOCABULARY_NAME) == [
+    assert tf_transform_output.vocabulary_by_name("species") == [
         b"virginica",
         b"setosa",
         b"versicolor",
     ]
-    label_ids = [row[features.transformed_name(features.LABEL_KEY)] for row in rows]
+    label_ids = [row[features.transformed_name("species")] for row in rows]
     assert label_ids == [0, 1, 0, 2, 0, 1]
 
 
 def test_outputs_are_only_the_transformed_features(transformed):
     rows, _ = transformed
-    expected = {features.transformed_name(k) for k in features.NUMERIC_FEATURE_KEYS}
-    expected.add(features.transformed_name(features.LABEL_KEY))
+    expected = {features.transformed_name(k) for k in NUMERIC_FEATURE_KEYS}
+    expected.add(features.transformed_name("species"))
     assert set(rows[0]) == expected
+
+
+# A table as CsvExampleGen gives it with an inferred schema: columns that may be missing
+# arrive as lists of 0 or 1 values.
+MIXED_SPEC = DatasetSpec(
+    label="grade",
+    label_type="integer",
+    label_classes=("1", "2", "3"),
+    features=(
+        FeatureSpec("weight", NUMERIC, "FLOAT"),
+        FeatureSpec("rooms", CATEGORICAL, "INT", ONE_HOT, 3),
+        FeatureSpec("colour", CATEGORICAL, "BYTES", ONE_HOT, 2),
+        FeatureSpec("city", CATEGORICAL, "BYTES", EMBEDDING, 400),
+    ),
+)
+MIXED_FEATURE_SPEC = {
+    "weight": tf.io.VarLenFeature(tf.float32),
+    "rooms": tf.io.VarLenFeature(tf.int64),
+    "colour": tf.io.VarLenFeature(tf.string),
+    "city": tf.io.FixedLenFeature([1], tf.string),
+    "grade": tf.io.FixedLenFeature([1], tf.int64),
+    "row_id": tf.io.FixedLenFeature([1], tf.int64),  # excluded: not in the spec
+}
+MIXED_ROWS = [
+    {"weight": [2.0], "rooms": [3], "colour": [b"red"], "city": [b"Oslo"], "grade": [3]},
+    {"weight": [], "rooms": [1], "colour": [b"red"], "city": [b"Oslo"], "grade": [1]},
+    {"weight": [4.0], "rooms": [], "colour": [], "city": [b"Lima"], "grade": [2]},
+    {"weight": [6.0], "rooms": [3], "colour": [b"blue"], "city": [b"Oslo"], "grade": [3]},
+]
+for number, row in enumerate(MIXED_ROWS):
+    row["row_id"] = [number]
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    return analyze_and_transform(MIXED_ROWS, MIXED_FEATURE_SPEC, MIXED_SPEC)
+
+
+def test_a_missing_number_is_imputed_with_the_mean_and_flagged(mixed):
+    rows, _ = mixed
+    # weight 2, 4, 6 present: mean 4, population std sqrt(8/3); the missing one gets z = 0.
+    weights = [row["weight_xf"] for row in rows]
+    np.testing.assert_allclose(weights, np.array([-2, 0, 0, 2]) / np.sqrt(8 / 3), rtol=1e-5)
+    assert [row["weight_missing_xf"] for row in rows] == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_categories_map_to_vocabulary_ids_and_missing_ones_to_the_oov_bucket(mixed):
+    rows, tf_transform_output = mixed
+    # rooms 3 twice, then 1: ids by frequency; the missing value takes the OOV id (2).
+    assert tf_transform_output.vocabulary_by_name("rooms") == [b"3", b"1"]
+    assert [row["rooms_xf"] for row in rows] == [0, 1, 2, 0]
+    assert tf_transform_output.vocabulary_by_name("colour") == [b"red", b"blue"]
+    assert [row["colour_xf"] for row in rows] == [0, 0, 2, 1]
+    assert [row["city_xf"] for row in rows] == [0, 0, 1, 0]
+
+
+def test_a_whole_number_label_maps_to_its_rank_among_the_classes(mixed):
+    rows, _ = mixed
+    assert [row["grade_xf"] for row in rows] == [2, 0, 1, 2]
+
+
+def test_excluded_columns_produce_nothing(mixed):
+    rows, _ = mixed
+    assert set(rows[0]) == {
+        "weight_xf",
+        "weight_missing_xf",
+        "rooms_xf",
+        "colour_xf",
+        "city_xf",
+        "grade_xf",
+    }

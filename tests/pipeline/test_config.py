@@ -75,7 +75,14 @@ def test_missing_schema_is_named():
 
 
 @pytest.mark.parametrize(
-    "field, value", [("tuner_trials", 0), ("accuracy_threshold", 1.5), ("max_accuracy_drop", -0.1)]
+    "field, value",
+    [
+        ("tuner_trials", 0),
+        ("accuracy_threshold", 1.5),
+        ("auc_threshold", 2.0),
+        ("max_metric_drop", -0.1),
+        ("model_type", "gbdt"),
+    ],
 )
 def test_invalid_values_are_rejected_with_the_field_name(field, value):
     with pytest.raises(ValueError, match=field):

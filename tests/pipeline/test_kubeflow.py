@@ -23,7 +23,8 @@ GOLDEN_SPEC = REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.json"
 CLUSTER_CONFIG = PipelineConfig(
     output_dir="gs://example-bucket/iris",
     data_root="gs://example-bucket/data/iris",
-    schema_path="gs://example-bucket/data/iris/schema.pbtxt",
+    # The copy inside the image; compiling reads it too, relative to the repository.
+    schema_path="data/iris/schema.pbtxt",
     container_image="europe-docker.pkg.dev/example/pipelines/iris-tfx-pipeline:0.1.0",
     beam_args=("--runner=DataflowRunner", "--region=europe-west1"),
     trainer_cpu_limit=4.0,

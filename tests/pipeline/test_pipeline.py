@@ -4,11 +4,12 @@ import json
 
 import pytest
 
+from components.dataset_spec import DatasetSpecError
 from components.hyperparameters import HParams
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
-from tests.conftest import DEFAULT_NODES
+from tests.conftest import DEFAULT_NODES, IRIS_SPEC
 
 
 def graph(config: PipelineConfig) -> dict[str, set[str]]:
@@ -63,12 +64,9 @@ def test_the_gate_feeds_transform_no_artifact():
     assert "ValidationGate" in {node.id for node in transform.upstream_nodes}
 
 
-def test_without_a_curated_schema_the_inferred_one_drives():
-    edges = graph(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
-    assert "ImportSchemaGen" not in edges
-    assert edges["ExampleValidator"] == {"StatisticsGen", "SchemaGen"}
-    assert "SchemaGen" in edges["ValidationGate"]
-    assert edges["Transform"] == {"CsvExampleGen", "SchemaGen", "ValidationGate"}
+def test_without_a_schema_the_pipeline_says_where_one_comes_from():
+    with pytest.raises(DatasetSpecError, match="the pipeline takes its features from a schema"):
+        create_pipeline(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
 
 
 def test_tuner_feeds_the_trainer_when_enabled():
@@ -101,6 +99,8 @@ def test_hyperparameters_and_steps_reach_the_trainer():
     custom_config = json.loads(trainer.exec_properties["custom_config"])
     assert custom_config == {
         **config.hyperparameters.to_custom_config(),
+        "dataset_spec": IRIS_SPEC.to_json(),
+        "model_type": "auto",
         "code_fingerprint": code_fingerprint("components.trainer.run_fn"),
     }
     assert json.loads(trainer.exec_properties["train_args"]) == {"num_steps": 77}

@@ -1,11 +1,15 @@
 """Choosing a run, metric deltas between runs, and threshold names, without a pipeline run."""
 
+import dataclasses
+
 import pytest
 import tensorflow_model_analysis as tfma
 
+from components.dataset_spec import CATEGORICAL, ONE_HOT, FeatureSpec
 from pipeline.evaluation import create_eval_config
 from pipeline.evaluation_results import metric_name, slicing_spec_name
 from pipeline.run_record import RunNotFoundError, find_run, metric_deltas
+from tests.conftest import IRIS_SPEC
 
 RUNS = [
     {"number": 1, "run_id": "2026-11-20T10:00:00.1"},
@@ -75,7 +79,7 @@ def test_metric_deltas_are_b_minus_a_and_none_where_either_is_missing():
 
 
 def test_threshold_names_match_what_tfma_reports():
-    eval_config = create_eval_config(accuracy_threshold=0.9, max_accuracy_drop=0.0)
+    eval_config = create_eval_config(IRIS_SPEC, threshold=0.9, max_metric_drop=0.0)
     gated = [
         m for spec in eval_config.metrics_specs for m in spec.metrics if m.per_slice_thresholds
     ]
@@ -85,6 +89,28 @@ def test_threshold_names_match_what_tfma_reports():
     ]
     named = tfma.MetricConfig(class_name="Precision", config='"name": "precision_at_1"')
     assert metric_name(named) == "precision_at_1"
+    assert metric_name(tfma.MetricConfig(class_name="AUC")) == "auc"
+    assert metric_name(tfma.MetricConfig(class_name="BinaryAccuracy")) == "binary_accuracy"
+
+
+def test_a_binary_label_is_gated_on_auc_and_sliced_by_a_categorical_feature():
+    binary = dataclasses.replace(
+        IRIS_SPEC,
+        label_classes=("no", "yes"),
+        features=(*IRIS_SPEC.features, FeatureSpec("plan", CATEGORICAL, "BYTES", ONE_HOT, 3)),
+    )
+    eval_config = create_eval_config(binary, threshold=0.8, max_metric_drop=0.01)
+    gated = [
+        m for spec in eval_config.metrics_specs for m in spec.metrics if m.per_slice_thresholds
+    ]
+    assert [metric_name(m) for m in gated] == ["auc"]
+    names = {metric_name(m) for spec in eval_config.metrics_specs for m in spec.metrics}
+    assert {"precision", "recall", "binary_accuracy", "confusion_matrix_at_thresholds"} <= names
+    assert [slicing_spec_name(s) for s in eval_config.slicing_specs] == [
+        "overall",
+        "each species",
+        "each plan",
+    ]
     assert slicing_spec_name(tfma.SlicingSpec(feature_keys=["species"])) == "each species"
 
 
