@@ -3,7 +3,6 @@ predict with the pushed model, compile for Kubeflow, or infer a schema to start 
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Sequence
 
@@ -12,8 +11,15 @@ from pipeline.config import MODEL_TYPES, PipelineConfig
 
 
 def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that say what the data's columns are to the model (run and compile-kubeflow)."""
+    """The flags that say what the data is and what its columns are to the model (run and
+    compile-kubeflow)."""
     defaults = PipelineConfig()
+    parser.add_argument(
+        "--pipeline-name",
+        default=defaults.pipeline_name,
+        help="the pipeline's name in ML Metadata and in the serving path; runs of one name "
+        "share a cache, a drift baseline and the last blessed model (default: %(default)s)",
+    )
     parser.add_argument(
         "--label",
         default=defaults.label,
@@ -155,7 +161,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         if folder is not None and not os.path.isdir(folder):
             raise SystemExit(f"{flag} {folder}: no such directory")
     return PipelineConfig(
-        pipeline_name=pipeline_name_for(args.data_root),
+        pipeline_name=args.pipeline_name,
         data_root=args.data_root,
         schema_path=schema_path,
         **dataset_settings(args),
@@ -168,13 +174,6 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         enable_tuner=args.tuner,
         beam_args=tuple(args.beam_arg),
     )
-
-
-def pipeline_name_for(data_root: str) -> str:
-    """The pipeline's name in ML Metadata and the serving path: the data folder's name
-    ("iris" for data/iris), so that two datasets' runs and models stay apart."""
-    name = re.sub(r"[^A-Za-z0-9_-]+", "_", os.path.basename(os.path.normpath(data_root)))
-    return name.strip("_") or PipelineConfig().pipeline_name
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -190,9 +189,22 @@ def run_command(args: argparse.Namespace) -> int:
 
 def infer_schema_command(args: argparse.Namespace) -> int:
     """Write the schema inferred from the data, to compare with or start a curated one."""
-    from pipeline.schema import infer_schema_file
+    from components.dataset_spec import DatasetSpecError
+    from pipeline.dataset import describe_spec, write_inferred_schema
 
-    print(f"wrote {infer_schema_file(args.data_root, args.output)}")
+    settings = dataset_settings(args)
+    try:
+        spec = write_inferred_schema(
+            args.data_root,
+            args.output,
+            settings["label"],
+            exclude=settings["excluded_columns"],
+            overrides=dict(settings["feature_overrides"]),
+        )
+    except DatasetSpecError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output}\n{describe_spec(spec)}")
     return 0
 
 
@@ -205,7 +217,7 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         config = PipelineConfig(
-            pipeline_name=pipeline_name_for(args.data_root),
+            pipeline_name=args.pipeline_name,
             data_root=args.data_root,
             schema_path=args.schema,
             **dataset_settings(args),
@@ -454,10 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=report_command)
 
     infer = commands.add_parser(
-        "infer-schema", help="infer a schema from CSV data, as SchemaGen does"
+        "infer-schema",
+        help="infer a schema from CSV data, as SchemaGen does, with what the statistics say "
+        "each column is to the model recorded in it",
     )
     infer.add_argument("--data-root", default=PipelineConfig().data_root)
     infer.add_argument("--output", required=True, help="schema .pbtxt file to write")
+    add_dataset_arguments(infer)
     infer.set_defaults(handler=infer_schema_command)
     return parser
 

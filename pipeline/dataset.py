@@ -57,35 +57,52 @@ def dataset_spec(config: PipelineConfig, schema_text: str) -> DatasetSpec:
 
 
 def infer_schema_for_run(config: PipelineConfig) -> PipelineConfig:
-    """For a run without a curated schema: infer one from the data's statistics as SchemaGen
-    does, record in it what the statistics decided (see record_decisions_in_schema), write it
-    under the output directory, and return the config that uses it."""
+    """For a run without a curated schema: write one inferred from the data under the output
+    directory, and return the config that uses it."""
+    path = os.path.join(config.output_dir, INFERRED_SCHEMA_FILE)
+    write_inferred_schema(
+        config.data_root,
+        path,
+        config.label,
+        exclude=config.excluded_columns,
+        overrides=dict(config.feature_overrides),
+    )
+    return dataclasses.replace(config, schema_path=path)
+
+
+def write_inferred_schema(
+    data_root: str,
+    path: str,
+    label: str,
+    exclude: tuple[str, ...] = (),
+    overrides: dict[str, str] | None = None,
+) -> DatasetSpec:
+    """Infer a schema from the data's statistics as SchemaGen does, record in it what the
+    statistics decided about each column (see record_decisions_in_schema), write it to `path`,
+    and return the dataset's spec."""
     import tensorflow_data_validation as tfdv
 
     statistics = tfdv.generate_statistics_from_csv(
-        data_location=os.path.join(config.data_root, DATA_FILE_PATTERN)
+        data_location=os.path.join(data_root, DATA_FILE_PATTERN)
     )
     _as_example_gen_writes_missing_values(statistics)
     inferred = tfdv.infer_schema(statistics, infer_feature_shape=True)
     dataset_statistics = statistics.datasets[0]
     spec = infer_dataset_spec(
-        inferred,
-        config.label,
-        dataset_statistics,
-        exclude=config.excluded_columns,
-        overrides=dict(config.feature_overrides),
+        inferred, label, dataset_statistics, exclude=exclude, overrides=overrides
     )
-    path = os.path.join(config.output_dir, INFERRED_SCHEMA_FILE)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     recorded = record_decisions_in_schema(inferred, spec, dataset_statistics)
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(
-            f"# Inferred from {config.data_root} with label {config.label!r}. Review and tighten "
-            "it (value ranges, domains,\n# drift and skew thresholds), then pass it with "
-            "--schema or save it as schema.pbtxt beside the data.\n"
+            f"# Inferred from {data_root} with label {label!r}. Review and tighten it (value "
+            "ranges, domains,\n# drift and skew thresholds), then pass it with --schema or "
+            "save it as schema.pbtxt beside the data.\n"
         )
         f.write(text_format.MessageToString(recorded))
-    return dataclasses.replace(config, schema_path=path)
+    return spec
 
 
 # In a features file, what a column can be declared as: a kind, or left out of the model.

@@ -1,6 +1,5 @@
-"""Schemas: infer one from CSV data as SchemaGen does, read one back, and compare two."""
+"""Schemas: read one back from a run, and compare two."""
 
-import glob
 import os
 from typing import Any
 
@@ -10,19 +9,6 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 SCHEMA_FILE = "schema.pbtxt"
 # The fields of a feature's summary that `schema_differences` compares.
 COMPARED_FIELDS = ("type", "presence", "domain", "shape", "environments")
-
-
-def infer_schema_file(data_root: str, output_path: str) -> str:
-    """Write the schema TFDV infers from `data_root`/*.csv to `output_path` (text proto)."""
-    import tensorflow_data_validation as tfdv
-
-    csv_files = sorted(glob.glob(os.path.join(data_root, "*.csv")))
-    if not csv_files:
-        raise FileNotFoundError(f"no *.csv file in {data_root}: nothing to infer a schema from")
-    statistics = tfdv.generate_statistics_from_csv(data_location=os.path.join(data_root, "*.csv"))
-    schema = tfdv.infer_schema(statistics, infer_feature_shape=True)
-    tfdv.write_schema_text(schema, output_path)
-    return output_path
 
 
 def read_schema(schema_uri: str) -> dict[str, Any]:

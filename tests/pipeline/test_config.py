@@ -116,3 +116,45 @@ def test_an_unknown_anomaly_kind_is_refused_with_examples_of_real_ones():
     with pytest.raises(ValueError, match="'BIG_VALUES' is not an AnomalyInfo.Type name"):
         PipelineConfig(allowed_anomaly_kinds=("BIG_VALUES",))
     assert PipelineConfig(allowed_anomaly_kinds=("FLOAT_TYPE_BIG_FLOAT",)).allowed_anomaly_kinds
+
+
+def test_dataset_flags_name_the_label_excluded_columns_overrides_and_model(tmp_path):
+    features_file = tmp_path / "features.json"
+    features_file.write_text('{"zip": "categorical", "row_id": "exclude", "age": "numeric"}')
+    config = parse(
+        "--label",
+        "churned",
+        "--exclude",
+        "email",
+        "--exclude",
+        "row_id",
+        "--features",
+        str(features_file),
+        "--model",
+        "dnn",
+        "--pipeline-name",
+        "churn",
+    )
+    assert config.label == "churned"
+    assert config.excluded_columns == ("email", "row_id")
+    assert config.feature_overrides == (("zip", "categorical"), ("age", "numeric"))
+    assert config.model_type == "dnn"
+    assert config.pipeline_name == "churn"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            '{"zip": "text"}',
+            "column 'zip' is 'text'; expected one of numeric, categorical, exclude",
+        ),
+        ('["zip"]', "expected a JSON object such as"),
+        ('{"zip": "categorical",}', "line 1: not valid JSON"),
+    ],
+)
+def test_a_bad_features_file_is_named_with_what_was_expected(tmp_path, content, message):
+    features_file = tmp_path / "features.json"
+    features_file.write_text(content)
+    with pytest.raises(SystemExit, match=f"features file {features_file}.*{message}"):
+        parse("--features", str(features_file))

@@ -9,7 +9,7 @@ from components.hyperparameters import HParams
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import PipelineConfig
 from pipeline.pipeline import create_pipeline
-from tests.conftest import DEFAULT_NODES, IRIS_SPEC
+from tests.conftest import CURATED_SCHEMA, DEFAULT_NODES, IRIS_SPEC
 
 
 def graph(config: PipelineConfig) -> dict[str, set[str]]:
@@ -123,3 +123,22 @@ def test_building_the_pipeline_touches_no_storage(tmp_path):
 
 def test_metadata_connection_comes_from_the_runner():
     assert create_pipeline(PipelineConfig()).metadata_connection_config is None
+
+
+def test_an_edited_schema_is_imported_again(tmp_path):
+    """ImportSchemaGen's cache key holds the schema file's content, not only its path."""
+    schema = tmp_path / "schema.pbtxt"
+
+    def fingerprint() -> str:
+        config = PipelineConfig(output_dir="/tmp/unused", schema_path=str(schema))
+        node = next(c for c in create_pipeline(config).components if c.id == "ImportSchemaGen")
+        assert node.exec_properties["schema_file"] == str(schema)
+        return node.exec_properties["schema_fingerprint"]
+
+    curated = CURATED_SCHEMA.read_text()
+    schema.write_text(curated)
+    before = fingerprint()
+    schema.write_text(curated.replace("min: 3.0", "min: 4.0", 1))
+    assert fingerprint() != before
+    schema.write_text(curated)
+    assert fingerprint() == before
