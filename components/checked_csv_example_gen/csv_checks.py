@@ -15,6 +15,9 @@ from typing import IO
 
 # More bad lines than this are counted, not listed.
 MAX_LISTED_PROBLEMS = 5
+# How other tools write a missing value. CsvExampleGen reads only an empty field as missing;
+# one of these in a column of numbers makes the whole column text.
+MISSING_VALUE_MARKERS = frozenset({"NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?"})
 
 
 class CsvDataError(ValueError):
@@ -100,6 +103,7 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
     _check_header(path, header)
     problems = []
     rows = 0
+    markers = _MissingValueMarkers(header)
     for row in reader:
         if not row:  # CsvExampleGen skips blank lines
             continue
@@ -109,6 +113,8 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
                 f"line {reader.line_num}: {len(row)} field{'s' if len(row) != 1 else ''}, "
                 f"the header has {len(header)}"
             )
+        else:
+            markers.add(row, reader.line_num)
     if problems:
         listed = "\n".join(f"  {problem}" for problem in problems[:MAX_LISTED_PROBLEMS])
         more = len(problems) - MAX_LISTED_PROBLEMS
@@ -117,7 +123,46 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
             f"number of fields (header: {', '.join(header)}):\n{listed}"
             + (f"\n  ... and {more} more" if more > 0 else "")
         )
+    markers.check(path)
     return header, rows
+
+
+class _MissingValueMarkers:
+    """Finds columns of numbers that mark missing values with a word ("NA", "null", ...)."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header = header
+        self.has_number = [False] * len(header)
+        self.is_text = [False] * len(header)  # a value neither a number nor a marker
+        self.found: list[list[tuple[int, str]]] = [[] for _ in header]
+
+    def add(self, row: list[str], line: int) -> None:
+        for column, value in enumerate(row):
+            if self.is_text[column] or not value:
+                continue
+            if value in MISSING_VALUE_MARKERS:
+                self.found[column].append((line, value))
+                continue
+            try:
+                float(value)
+            except ValueError:
+                self.is_text[column] = True
+            else:
+                self.has_number[column] = True
+
+    def check(self, path: str) -> None:
+        for column, name in enumerate(self.header):
+            found = self.found[column]
+            if found and self.has_number[column] and not self.is_text[column]:
+                lines = ", ".join(str(line) for line, _ in found[:MAX_LISTED_PROBLEMS])
+                extra = len(found) - MAX_LISTED_PROBLEMS
+                more = f" and {extra} more" if extra > 0 else ""
+                tokens = ", ".join(sorted({repr(token) for _, token in found}))
+                raise CsvDataError(
+                    f"{path}: column {name!r} holds numbers, and {tokens} on "
+                    f"line{'s' if len(found) > 1 else ''} {lines}{more}; CsvExampleGen reads only an empty field as a missing "
+                    "value, so the column would become text. Leave missing values empty."
+                )
 
 
 def _check_header(path: str, header: list[str]) -> None:

@@ -98,3 +98,23 @@ def test_text_that_is_not_utf8(tmp_path):
     assert error_of(str(tmp_path)) == (
         f"{tmp_path}/iris.csv, line 5: not UTF-8 text; save the file as UTF-8"
     )
+
+
+def test_a_word_for_missing_in_a_column_of_numbers_is_named_with_its_lines(tmp_path):
+    rows = ["5.1,3.5,1.4,0.2,setosa", "NA,3.0,1.3,0.2,setosa", "4.7,NA,1.3,0.2,setosa"]
+    rows += ["4.6,3.1,1.5,null,setosa"] * 7
+    folder = folder_with(tmp_path, **{"a.csv": HEADER + "\n".join(rows) + "\n"})
+    assert error_of(folder) == (
+        f"{folder}/a.csv: column 'sepal_length' holds numbers, and 'NA' on line 3; "
+        "CsvExampleGen reads only an empty field as a missing value, so the column would "
+        "become text. Leave missing values empty."
+    )
+    (tmp_path / "a.csv").write_text(HEADER + "\n".join(rows[:1] + rows[3:]) + "\n")
+    assert "column 'petal_width' holds numbers, and 'null' on lines 3, 4, 5, 6, 7 and 2 more;" in (
+        error_of(folder)
+    )
+
+
+def test_words_for_missing_are_fine_in_text_columns_and_empty_fields_anywhere(tmp_path):
+    text = HEADER + "5.1,,1.4,0.2,NA\n4.9,3.0,1.4,0.2,setosa\n,3.2,1.3,0.2,?\n"
+    assert check_csv_folder(folder_with(tmp_path, **{"a.csv": text})) == 3
