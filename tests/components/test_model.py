@@ -14,16 +14,8 @@ from components.dataset_spec import (
 )
 from components.hyperparameters import HParams
 from components.model import DNN, WIDE_AND_DEEP, build_model, choose_model_type
+from tests.conftest import IRIS_SPEC
 
-IRIS = DatasetSpec(
-    label="species",
-    label_type="string",
-    label_classes=("setosa", "versicolor", "virginica"),
-    features=tuple(
-        FeatureSpec(key, NUMERIC, "FLOAT")
-        for key in ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    ),
-)
 # Three hand-written, already z-scored rows: a setosa-like, a versicolor-like, a virginica-like.
 ROWS = {
     "sepal_length_xf": [[-1.0], [0.1], [1.2]],
@@ -50,7 +42,7 @@ MIXED_VOCABULARIES = {"island": 3, "sex": 2, "city": 400}
 
 def iris_model(hparams: HParams | None = None):
     return build_model(
-        IRIS, hparams or HParams(), transformed_features=set(ROWS), vocabulary_sizes={}
+        IRIS_SPEC, hparams or HParams(), transformed_features=set(ROWS), vocabulary_sizes={}
     )
 
 
@@ -85,7 +77,7 @@ def test_hidden_units_follow_hyperparameters():
 
 
 def test_auto_picks_wide_and_deep_only_when_there_are_categorical_features():
-    assert choose_model_type(IRIS) == DNN
+    assert choose_model_type(IRIS_SPEC) == DNN
     assert choose_model_type(MIXED) == WIDE_AND_DEEP
     assert choose_model_type(MIXED, "dnn") == DNN
 

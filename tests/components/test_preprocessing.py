@@ -21,16 +21,10 @@ from components.dataset_spec import (
     FeatureSpec,
 )
 from components.preprocessing import preprocessing_fn
+from tests.conftest import IRIS_FEATURES, IRIS_SPEC
 
-NUMERIC_FEATURE_KEYS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-IRIS_SPEC = DatasetSpec(
-    label="species",
-    label_type="string",
-    label_classes=("setosa", "versicolor", "virginica"),
-    features=tuple(FeatureSpec(key, NUMERIC, "FLOAT") for key in NUMERIC_FEATURE_KEYS),
-)
 RAW_FEATURE_SPEC = {
-    **{key: tf.io.FixedLenFeature([1], tf.float32) for key in NUMERIC_FEATURE_KEYS},
+    **{key: tf.io.FixedLenFeature([1], tf.float32) for key in IRIS_FEATURES},
     "species": tf.io.FixedLenFeature([1], tf.string),
 }
 # Species counts 3, 2, 1: the vocabulary orders by frequency, so the ids are known.
@@ -120,7 +114,7 @@ def test_features_are_z_scores_with_population_std(transformed):
 
 def test_every_numeric_feature_has_zero_mean_and_unit_variance(transformed):
     rows, _ = transformed
-    for key in NUMERIC_FEATURE_KEYS:
+    for key in IRIS_FEATURES:
         values = np.array([row[features.transformed_name(key)] for row in rows])
         assert values.mean() == pytest.approx(0.0, abs=1e-6)
         assert values.std() == pytest.approx(1.0, abs=1e-5)
@@ -139,7 +133,7 @@ def test_species_maps_to_vocabulary_ids_by_frequency(transformed):
 
 def test_outputs_are_only_the_transformed_features(transformed):
     rows, _ = transformed
-    expected = {features.transformed_name(k) for k in NUMERIC_FEATURE_KEYS}
+    expected = {features.transformed_name(k) for k in IRIS_FEATURES}
     expected.add(features.transformed_name("species"))
     assert set(rows[0]) == expected
 
