@@ -76,7 +76,9 @@ def build_model(
     ]
     deep = _dense_stack(numeric + one_hot_vectors + embedded, hparams, spec.num_classes)
     if choose_model_type(spec, model_type) == WIDE_AND_DEEP:
-        wide_inputs = one_hot_vectors + _crosses(one_hot) or numeric
+        # Without one-hot features the wide part is linear in what there is: the numbers, else
+        # the embeddings.
+        wide_inputs = (one_hot_vectors + _crosses(one_hot)) if one_hot else numeric or embedded
         wide = keras.layers.Dense(spec.num_classes, name="wide_logits")(
             _side_by_side(wide_inputs, "wide")
         )

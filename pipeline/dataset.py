@@ -25,7 +25,13 @@ INFERRED_SCHEMA_FILE = os.path.join("dataset", "schema.pbtxt")
 
 def read_schema_text(path: str) -> str:
     """The text of a schema file, local or on an object store."""
-    import tensorflow as tf  # for gfile: gs:// and s3:// as well as local paths
+    if "://" not in path:  # without TensorFlow, so that a local run can check it at once
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+        except OSError as error:
+            raise DatasetSpecError(f"cannot read the schema {path}: {error.strerror}") from None
+    import tensorflow as tf  # for gfile: gs://, s3:// and the other filesystems TF reads
 
     try:
         with tf.io.gfile.GFile(path) as f:

@@ -160,8 +160,9 @@ class _MissingValueMarkers:
                 tokens = ", ".join(sorted({repr(token) for _, token in found}))
                 raise CsvDataError(
                     f"{path}: column {name!r} holds numbers, and {tokens} on "
-                    f"line{'s' if len(found) > 1 else ''} {lines}{more}; CsvExampleGen reads only an empty field as a missing "
-                    "value, so the column would become text. Leave missing values empty."
+                    f"line{'s' if len(found) > 1 else ''} {lines}{more}; CsvExampleGen reads only "
+                    "an empty field as a missing value, so the column would become text. Leave "
+                    "missing values empty."
                 )
 
 

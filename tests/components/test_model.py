@@ -131,3 +131,16 @@ def test_a_few_training_steps_lower_the_loss():
 
 def test_model_is_keras_2():
     assert type(iris_model()).__module__.startswith("tf_keras")
+
+
+def test_wide_and_deep_without_one_hot_features_has_a_linear_part_on_what_there_is():
+    numbers_only = build_model(IRIS_SPEC, HParams(), set(ROWS), {}, WIDE_AND_DEEP)
+    assert layer(numbers_only, "wide_logits").kernel.shape == (4, 3)
+    embedded_only = DatasetSpec(
+        label="churned",
+        label_type="integer",
+        label_classes=("0", "1"),
+        features=(FeatureSpec("city", CATEGORICAL, "BYTES", EMBEDDING, 400),),
+    )
+    model = build_model(embedded_only, HParams(), {"city_xf"}, {"city": 400})
+    assert layer(model, "wide_logits").kernel.shape == (32, 2)
