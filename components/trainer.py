@@ -13,6 +13,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components import data, export, features
 from components.hyperparameters import HYPERPARAMETERS_FILE, HParams
+from components.model import skip_autograph_of_tf_keras
 
 # Training is split into up to this many epochs so the logs hold a learning curve, not one point.
 MAX_LOGGED_EPOCHS = 10
@@ -30,6 +31,7 @@ def resolve_hyperparameters(fn_args: FnArgs) -> HParams:
 def run_fn(fn_args: FnArgs) -> None:
     """Train the model the dataset's spec calls for and export it to
     `fn_args.serving_model_dir`."""
+    skip_autograph_of_tf_keras()
     spec = features.spec_from_custom_config(fn_args.custom_config)
     hparams = resolve_hyperparameters(fn_args)
     logging.info("Training with %s", hparams)

@@ -7,6 +7,7 @@ from tfx.components.tuner.component import TunerFnResult
 
 from components import data, features
 from components.hyperparameters import HParams
+from components.model import skip_autograph_of_tf_keras
 
 TUNER_CONFIG_KEY = "tuner"
 
@@ -22,6 +23,7 @@ def search_space(base: HParams) -> keras_tuner.HyperParameters:
 
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """Build the search; TFX runs it and hands the best values to the Trainer."""
+    skip_autograph_of_tf_keras()
     spec = features.spec_from_custom_config(fn_args.custom_config)
     model_type = fn_args.custom_config[features.MODEL_TYPE_KEY]
     base = HParams.from_custom_config(fn_args.custom_config)

@@ -3,6 +3,7 @@ training lowers the loss."""
 
 import numpy as np
 import tensorflow as tf
+import tf_keras
 
 from components.dataset_spec import (
     CATEGORICAL,
@@ -13,7 +14,13 @@ from components.dataset_spec import (
     FeatureSpec,
 )
 from components.hyperparameters import HParams
-from components.model import DNN, WIDE_AND_DEEP, build_model, choose_model_type
+from components.model import (
+    DNN,
+    WIDE_AND_DEEP,
+    build_model,
+    choose_model_type,
+    skip_autograph_of_tf_keras,
+)
 from tests.conftest import IRIS_SPEC
 
 # Three hand-written, already z-scored rows: a setosa-like, a versicolor-like, a virginica-like.
@@ -144,3 +151,14 @@ def test_wide_and_deep_without_one_hot_features_has_a_linear_part_on_what_there_
     )
     model = build_model(embedded_only, HParams(), {"city_xf"}, {"city": 400})
     assert layer(model, "wide_logits").kernel.shape == (32, 2)
+
+
+def test_autograph_leaves_tf_keras_alone_as_it_does_keras():
+    from tensorflow.python.autograph.core import config
+    from tensorflow.python.autograph.impl import conversion
+
+    skip_autograph_of_tf_keras()
+    skip_autograph_of_tf_keras()
+    assert sum(rule.matches("tf_keras") for rule in config.CONVERSION_RULES) == 1
+    dense = tf_keras.layers.Dense(2)
+    assert conversion.is_allowlisted(dense.call)
