@@ -169,5 +169,5 @@ def describe_spec(spec: DatasetSpec) -> str:
     lines = [f"label {spec.label} ({spec.label_type}): {', '.join(spec.label_classes)}"]
     for feature in spec.features:
         detail = feature.kind if feature.encoding is None else f"{feature.kind}, {feature.encoding}"
-        lines.append(f"  {feature.name}: {detail}")
+        lines.append(f"    {feature.name}: {detail}")
     return "\n".join(lines)
