@@ -53,14 +53,6 @@ class FeatureSpec:
     # Distinct values known from the schema or statistics (None: not known, taken as many).
     distinct_values: int | None = None
 
-    @property
-    def vocabulary_size(self) -> int | None:
-        """Ids a categorical column maps to: its kept values plus the out-of-vocabulary
-        buckets (None when the number of values is not known until Transform runs)."""
-        if self.kind != CATEGORICAL or self.distinct_values is None:
-            return None
-        return min(self.distinct_values, VOCABULARY_TOP_K) + OOV_BUCKETS
-
 
 def embedding_dim(vocabulary_size: int) -> int:
     """A common rule of thumb, 1.6 * values^0.56, capped at MAX_EMBEDDING_DIM; sized by the

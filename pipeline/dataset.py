@@ -62,18 +62,18 @@ def dataset_spec(config: PipelineConfig, schema_text: str) -> DatasetSpec:
     )
 
 
-def infer_schema_for_run(config: PipelineConfig) -> PipelineConfig:
+def infer_schema_for_run(config: PipelineConfig) -> tuple[PipelineConfig, DatasetSpec]:
     """For a run without a curated schema: write one inferred from the data under the output
-    directory, and return the config that uses it."""
+    directory; return the config that uses it, and the dataset's spec."""
     path = os.path.join(config.output_dir, INFERRED_SCHEMA_FILE)
-    write_inferred_schema(
+    spec = write_inferred_schema(
         config.data_root,
         path,
         config.label,
         exclude=config.excluded_columns,
         overrides=dict(config.feature_overrides),
     )
-    return dataclasses.replace(config, schema_path=path)
+    return dataclasses.replace(config, schema_path=path), spec
 
 
 def write_inferred_schema(

@@ -17,11 +17,6 @@ BINARY_CONFUSION_MATRIX = "confusion_matrix_at_thresholds"
 PER_CLASS_TOP_K = 1
 
 
-def gating_metric(spec: DatasetSpec) -> str:
-    """The metric blessing depends on: AUC for a binary label, accuracy otherwise."""
-    return AUC_METRIC if spec.is_binary else ACCURACY_METRIC
-
-
 def slice_feature(spec: DatasetSpec) -> str | None:
     """The categorical feature results are also sliced by: the first one-hot encoded one (a
     few values, each with rows enough to measure)."""

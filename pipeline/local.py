@@ -142,13 +142,11 @@ def _run_with_output_dir_held(
 
 def _infer_schema(config: PipelineConfig, terminal: TextIO) -> PipelineConfig:
     """Infer the schema the run will use, write it out, and say what the model will take."""
-    from pipeline.dataset import dataset_spec, describe_spec, infer_schema_for_run
+    from pipeline.dataset import describe_spec, infer_schema_for_run
 
     inferring_started = time.monotonic()
     terminal.write("  inferring the schema from the data (no --schema given) ...\n")
-    config = infer_schema_for_run(config)
-    with open(config.schema_path, encoding="utf-8") as f:
-        spec = dataset_spec(config, f.read())
+    config, spec = infer_schema_for_run(config)
     terminal.write(
         f"  schema written to {config.schema_path} "
         f"({time.monotonic() - inferring_started:.1f} s): review it, then pass it with --schema\n"

@@ -83,14 +83,6 @@ def test_text_is_categorical_one_hot_when_few_values_embedded_when_many():
     assert features["city"] == FeatureSpec("city", CATEGORICAL, "BYTES", EMBEDDING, 400)
 
 
-def test_vocabulary_size_counts_an_out_of_vocabulary_bucket_and_caps_at_top_k():
-    features = spec()
-    assert features["island"].vocabulary_size == 4
-    assert features["city"].vocabulary_size == 401
-    assert FeatureSpec("x", CATEGORICAL, "BYTES", EMBEDDING, 50_000).vocabulary_size == 1001
-    assert features["age"].vocabulary_size is None
-
-
 def test_embedding_dimension_grows_slowly_with_the_vocabulary_and_is_capped():
     assert round(1.6 * 400**0.56) == 46
     assert embedding_dim(401) == 32
