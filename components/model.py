@@ -105,6 +105,7 @@ def build_model(
         optimizer=keras.optimizers.Adam(learning_rate=hparams.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=hparams.steps_per_execution,
     )
     return model
 

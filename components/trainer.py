@@ -14,6 +14,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from components import data, export, features
 from components.hyperparameters import HYPERPARAMETERS_FILE, HParams
 from components.model import skip_autograph_of_tf_keras
+from components.training_speed import TrainingSpeed
 
 # Training is split into up to this many epochs so the logs hold a learning curve, not one point.
 MAX_LOGGED_EPOCHS = 10
@@ -62,15 +63,18 @@ def run_fn(fn_args: FnArgs) -> None:
     tf.io.gfile.makedirs(fn_args.model_run_dir)  # a local path or a gs://, s3:// URI
     # gcd keeps epochs * steps_per_epoch exactly equal to train_steps.
     epochs = math.gcd(fn_args.train_steps, MAX_LOGGED_EPOCHS)
+    steps_per_epoch = fn_args.train_steps // epochs
+    training_speed = TrainingSpeed(hparams.batch_size, steps_per_epoch)
     model.fit(
         train_dataset,
         epochs=epochs,
-        steps_per_epoch=fn_args.train_steps // epochs,
+        steps_per_epoch=steps_per_epoch,
         validation_data=eval_dataset,
         validation_steps=fn_args.eval_steps,
-        callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)],
+        callbacks=[keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir), training_speed],
         verbose=2,
     )
+    training_speed.write(fn_args.model_run_dir)
     # Kept with the run's logs so anyone can see which values (configured or tuned) were used.
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HYPERPARAMETERS_FILE), "w") as f:
         json.dump(dataclasses.asdict(hparams), f, indent=2)

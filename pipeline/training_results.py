@@ -41,6 +41,18 @@ def read_hyperparameters(model_run_uri: str) -> dict[str, Any] | None:
     return json.loads(tf.io.gfile.GFile(path).read())
 
 
+def read_training_speed(model_run_uri: str) -> dict[str, Any] | None:
+    """How fast the Trainer trained (see components/training_speed.py), if it recorded it."""
+    import tensorflow as tf
+
+    from components.training_speed import TRAINING_SPEED_FILE
+
+    path = os.path.join(model_run_uri, TRAINING_SPEED_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    return json.loads(tf.io.gfile.GFile(path).read())
+
+
 def read_saved_model_info(saved_model_dir: str) -> dict[str, Any]:
     """A SavedModel's signatures (inputs and outputs with dtype and shape) and the TensorFlow
     version that wrote it."""
