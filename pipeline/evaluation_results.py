@@ -11,7 +11,6 @@ from pipeline.evaluation import (
     AUC_METRIC,
     BINARY_ACCURACY_METRIC,
     BINARY_CONFUSION_MATRIX,
-    PER_CLASS_TOP_K,
 )
 
 CONFUSION_MATRIX_PLOT = "multi_class_confusion_matrix_plot"
@@ -21,10 +20,10 @@ BASELINE_MODEL_NAME = "baseline"
 
 
 def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
-    """Accuracy and example count overall and per slice; AUC for a binary label; precision
-    and recall per class (of the positive class, for a binary label); the overall confusion
-    matrix; every overall metric by name; and, when a blessed model was compared, its accuracy
-    and each metric's change against it."""
+    """Accuracy and example count overall and per slice; AUC for a binary label; the overall
+    confusion matrix; precision and recall per class (from the confusion matrix; of the
+    positive class only, for a binary label); every overall metric by name; and, when a
+    blessed model was compared, its accuracy and each metric's change against it."""
     import tensorflow_model_analysis as tfma
 
     metrics: dict[str, Any] = {"slices": {}, "confusion_matrix": None}
@@ -71,14 +70,6 @@ def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
                     "recall": values.get(("recall", candidate, False, None)),
                 }
             }
-        else:
-            metrics["per_class"] = {
-                class_name: {
-                    "precision": values.get(("precision", candidate, False, class_id)),
-                    "recall": values.get(("recall", candidate, False, class_id)),
-                }
-                for class_id, class_name in enumerate(class_names)
-            }
         metrics["baseline"] = (
             None
             if (accuracy_name, BASELINE_MODEL_NAME, False, None) not in values
@@ -94,7 +85,26 @@ def read_metrics(evaluation_uri: str, class_names: list[str]) -> dict[str, Any]:
         )
     if metrics["confusion_matrix"] is None:
         metrics["confusion_matrix"] = read_confusion_matrix(evaluation_uri, class_names)
+        if metrics["confusion_matrix"]:
+            metrics["per_class"] = per_class_precision_recall(metrics["confusion_matrix"])
     return metrics
+
+
+def per_class_precision_recall(confusion_matrix: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each class's precision (of the rows predicted to be it, the share that are) and recall
+    (of its rows, the share predicted to be it) from counts[actual][predicted]; None where
+    nothing was predicted to be, or is, the class."""
+    counts = confusion_matrix["counts"]
+    per_class = {}
+    for index, class_name in enumerate(confusion_matrix["classes"]):
+        correct = counts[index][index]
+        predicted = sum(row[index] for row in counts)
+        actual = sum(counts[index])
+        per_class[class_name] = {
+            "precision": correct / predicted if predicted else None,
+            "recall": correct / actual if actual else None,
+        }
+    return per_class
 
 
 def _binary_confusion_matrix(per_slice, class_names: list[str]) -> dict[str, Any] | None:
@@ -137,10 +147,9 @@ def read_confusion_matrix(evaluation_uri: str, class_names: list[str]) -> dict[s
 
 
 def _class_id(sub_key) -> int | None:
-    """The class a per-class metric is about; None for a metric of the whole model."""
-    if sub_key.HasField("class_id") and sub_key.top_k.value == PER_CLASS_TOP_K:
-        return sub_key.class_id.value
-    return None
+    """The class a per-class metric is about (an evaluation made before per-class precision
+    and recall came from the confusion matrix has them); None for a metric of the model."""
+    return sub_key.class_id.value if sub_key.HasField("class_id") else None
 
 
 def _value(metric_value) -> float | None:

@@ -7,7 +7,7 @@ import tensorflow_model_analysis as tfma
 
 from components.dataset_spec import CATEGORICAL, ONE_HOT, FeatureSpec
 from pipeline.evaluation import create_eval_config
-from pipeline.evaluation_results import metric_name, slicing_spec_name
+from pipeline.evaluation_results import metric_name, per_class_precision_recall, slicing_spec_name
 from pipeline.run_record import RunNotFoundError, find_run, metric_deltas
 from tests.conftest import IRIS_SPEC
 
@@ -91,6 +91,33 @@ def test_threshold_names_match_what_tfma_reports():
     assert metric_name(named) == "precision_at_1"
     assert metric_name(tfma.MetricConfig(class_name="AUC")) == "auc"
     assert metric_name(tfma.MetricConfig(class_name="BinaryAccuracy")) == "binary_accuracy"
+
+
+def test_per_class_precision_and_recall_come_from_the_confusion_matrix():
+    # counts[actual][predicted]: 1 versicolor taken for virginica, 2 virginica for versicolor.
+    confusion_matrix = {
+        "classes": ["setosa", "versicolor", "virginica"],
+        "counts": [[16, 0, 0], [0, 14, 1], [0, 2, 20]],
+    }
+    per_class = per_class_precision_recall(confusion_matrix)
+    assert per_class["setosa"] == {"precision": 1.0, "recall": 1.0}
+    assert per_class["versicolor"] == {"precision": 14 / 16, "recall": 14 / 15}
+    assert per_class["virginica"] == {"precision": 20 / 21, "recall": 20 / 22}
+    never_predicted = per_class_precision_recall(
+        {"classes": ["a", "b"], "counts": [[3, 0], [2, 0]]}
+    )
+    assert never_predicted["b"] == {"precision": None, "recall": 0.0}
+
+
+def test_a_multi_class_evaluation_does_not_binarize_rows_per_class():
+    eval_config = create_eval_config(IRIS_SPEC, threshold=0.9, max_metric_drop=0.0)
+    assert not any(spec.HasField("binarize") for spec in eval_config.metrics_specs)
+    names = {metric_name(m) for spec in eval_config.metrics_specs for m in spec.metrics}
+    assert names == {
+        "example_count",
+        "sparse_categorical_accuracy",
+        "multi_class_confusion_matrix_plot",
+    }
 
 
 def test_a_binary_label_is_gated_on_auc_and_sliced_by_a_categorical_feature():
