@@ -99,6 +99,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="training steps (default: %(default)s)",
     )
     parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=defaults.hyperparameters.steps_per_execution,
+        help="training steps per call of Keras' training function; 1 is Keras' default, and "
+        "the weights are the same either way (default: %(default)s)",
+    )
+    parser.add_argument(
         "--accuracy-threshold",
         type=float,
         default=defaults.accuracy_threshold,
@@ -140,6 +147,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help="a Beam pipeline option, e.g. --beam-arg=--direct_num_workers=2 (repeatable)",
     )
     parser.add_argument(
+        "--tfx-csv-reader",
+        action="store_true",
+        help="have ExampleGen write the examples through TFX's own Beam pipeline: the same "
+        "examples, about four times slower",
+    )
+    parser.add_argument(
         "--summary-json", metavar="PATH", help="also write the run summary as JSON to PATH"
     )
     parser.add_argument(
@@ -167,12 +180,15 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         **dataset_settings(args),
         serving_data_root=args.serving_data,
         output_dir=args.output_dir,
-        hyperparameters=HParams(train_steps=args.train_steps),
+        hyperparameters=HParams(
+            train_steps=args.train_steps, steps_per_execution=args.steps_per_execution
+        ),
         accuracy_threshold=args.accuracy_threshold,
         allowed_anomaly_kinds=tuple(args.allow_anomaly),
         enable_cache=args.enable_cache,
         enable_tuner=args.tuner,
         beam_args=tuple(args.beam_arg),
+        tfx_csv_reader=args.tfx_csv_reader,
     )
 
 

@@ -50,8 +50,12 @@ class PipelineConfig:
     tuner_trials: int = 4
     tuner_train_steps: int = 200
     enable_cache: bool = True
-    # Extra Beam pipeline options, e.g. ("--direct_num_workers=2",); empty uses Beam's defaults.
+    # Extra Beam pipeline options, e.g. ("--direct_num_workers=2",); empty uses Beam's defaults,
+    # the fastest here (see README, Performance).
     beam_args: tuple[str, ...] = ()
+    # ExampleGen writes the examples through TFX's own Beam pipeline (the same examples, about
+    # four times slower) instead of components/checked_csv_example_gen/csv_to_examples.py.
+    tfx_csv_reader: bool = False
     # On Kubeflow: the image every step runs in (see Dockerfile) and the Trainer's limits.
     container_image: str = "iris-tfx-pipeline:0.1.0"
     trainer_cpu_limit: float | None = None

@@ -11,6 +11,7 @@ from tfx.components import (
     Transform,
     Tuner,
 )
+from tfx.dsl.components.base import executor_spec
 from tfx.dsl.components.common.resolver import Resolver, ResolverStrategy
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
     LatestBlessedModelStrategy,
@@ -21,7 +22,10 @@ from tfx.types import Channel
 from tfx.types.standard_artifacts import Model, ModelBlessing
 
 from components.atomic_pusher.component import AtomicPusher
-from components.checked_csv_example_gen.component import CheckedCsvExampleGen
+from components.checked_csv_example_gen.component import (
+    CheckedCsvExampleGen,
+    TfxReaderExecutor,
+)
 from components.dataset_spec import DatasetSpecError
 from components.features import DATASET_SPEC_KEY, MODEL_TYPE_KEY
 from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
@@ -64,9 +68,9 @@ def create_pipeline(
     schema_text = read_schema_text(config.schema_path)
     spec = dataset_spec(config, schema_text)
     spec_config = {DATASET_SPEC_KEY: spec.to_json()}
-    example_gen = _csv_example_gen(config.data_root, {"train": 2, "eval": 1}).with_id(
-        "CsvExampleGen"
-    )
+    example_gen = _csv_example_gen(
+        config.data_root, {"train": 2, "eval": 1}, config.tfx_csv_reader
+    ).with_id("CsvExampleGen")
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     # Always inferred, so the curated schema can be compared with what the data says.
     schema_gen = SchemaGen(
@@ -84,9 +88,9 @@ def create_pipeline(
     components += [example_validator]
     serving_statistics = None
     if config.serving_data_root:
-        serving_example_gen = _csv_example_gen(config.serving_data_root, {"serving": 1}).with_id(
-            "ServingExampleGen"
-        )
+        serving_example_gen = _csv_example_gen(
+            config.serving_data_root, {"serving": 1}, config.tfx_csv_reader
+        ).with_id("ServingExampleGen")
         serving_statistics_gen = StatisticsGen(
             examples=serving_example_gen.outputs["examples"]
         ).with_id("ServingStatisticsGen")
@@ -199,10 +203,15 @@ def create_pipeline(
     )
 
 
-def _csv_example_gen(data_root: str, hash_buckets: dict[str, int]) -> CheckedCsvExampleGen:
+def _csv_example_gen(
+    data_root: str, hash_buckets: dict[str, int], tfx_csv_reader: bool
+) -> CheckedCsvExampleGen:
     """ExampleGen over the CSV files of `data_root` (a malformed one is named, with its line),
     their rows divided into splits by hash: {"train": 2, "eval": 1} gives 2/3 and 1/3."""
     return CheckedCsvExampleGen(
+        custom_executor_spec=(
+            executor_spec.BeamExecutorSpec(TfxReaderExecutor) if tfx_csv_reader else None
+        ),
         input_base=data_root,
         input_config=example_gen_pb2.Input(
             splits=[example_gen_pb2.Input.Split(name="single_split", pattern=DATA_FILE_PATTERN)]
