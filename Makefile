@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-fast airflow-test lint format lock schema kubeflow-golden clean
+.PHONY: help install browser run test test-fast airflow-test bench lint format lock schema kubeflow-golden clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline
 
 airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags test, SQLite)
 	$(PYTHON) -m pytest -m airflow $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~40 min; bench/results)
+	$(PYTHON) -m bench $(ARGS)
 
 lint: $(VENV)/.installed ## Check format and lint with ruff
 	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,132 @@
+"""One pipeline run as the benchmark sees it: the process's wall time and peak memory, and
+what ML Metadata and the artifacts say about each node."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import psutil
+
+# How often the memory of the run's process tree is sampled.
+MEMORY_SAMPLE_SECONDS = 0.2
+# Nodes whose speed is given in rows per second: they read every row.
+ROW_NODES = ("CsvExampleGen", "StatisticsGen", "Transform")
+
+
+class BenchmarkRunError(RuntimeError):
+    """A benchmarked run did not do what the benchmark needs (failed, or miscounted rows)."""
+
+
+@dataclasses.dataclass
+class RunMeasurement:
+    """What one run of local_runner.py cost and did."""
+
+    process_seconds: float
+    pipeline_seconds: float
+    peak_memory_mb: float
+    status: str
+    node_states: dict[str, str]
+    node_seconds: dict[str, float]
+    rows: int | None  # StatisticsGen's count over all splits
+    training: dict[str, Any] | None  # the Trainer's training_speed.json
+
+    def rows_per_second(self, node: str) -> float | None:
+        seconds = self.node_seconds.get(node)
+        if not self.rows or not seconds or self.node_states.get(node) != "COMPLETE":
+            return None
+        return self.rows / seconds
+
+    def to_json_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["rows_per_second"] = {node: self.rows_per_second(node) for node in ROW_NODES}
+        return values
+
+
+class _TreeMemorySampler(threading.Thread):
+    """Samples the resident memory of a process and all its descendants (Beam's workers)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.process = psutil.Process(pid)
+        self.peak_bytes = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                total = 0
+                for process in tree:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        continue
+                self.peak_bytes = max(self.peak_bytes, total)
+            except psutil.NoSuchProcess:
+                return
+            self.done.wait(MEMORY_SAMPLE_SECONDS)
+
+
+def run_pipeline(
+    run_args: list[str], output_dir: str, log_path: str, env: dict[str, str] | None = None
+) -> RunMeasurement:
+    """Run `local_runner.py <run_args> --output-dir output_dir` as a process of its own, as a
+    user would, and measure it. BenchmarkRunError if it does not succeed."""
+    summary_path = f"{log_path.removesuffix('.log')}.summary.json"
+    command = [
+        sys.executable,
+        "local_runner.py",
+        *run_args,
+        "--output-dir",
+        output_dir,
+        "--summary-json",
+        summary_path,
+    ]
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, "w", encoding="utf-8") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+        sampler = _TreeMemorySampler(process.pid)
+        sampler.start()
+        returncode = process.wait()
+        process_seconds = time.monotonic() - started
+        sampler.done.set()
+        sampler.join()
+    with open(summary_path, encoding="utf-8") as f:
+        summary = json.load(f)
+    if returncode != 0:
+        raise BenchmarkRunError(
+            f"{' '.join(command)} exited with {returncode}: {summary.get('error')} "
+            f"(output in {log_path})"
+        )
+    return _measurement(summary, output_dir, process_seconds, sampler.peak_bytes)
+
+
+def _measurement(
+    summary: dict[str, Any], output_dir: str, process_seconds: float, peak_bytes: int
+) -> RunMeasurement:
+    from pipeline.run_record import read_run_record
+    from pipeline.training_results import read_training_speed
+
+    record = read_run_record(output_dir, summary["run_id"])
+    rows = sum(split["rows"] for split in record["statistics"].values()) or None
+    training = None
+    if record["training"] and summary["nodes"].get("Trainer", {}).get("state") == "COMPLETE":
+        training = read_training_speed(record["training"]["logs"])
+    return RunMeasurement(
+        process_seconds=round(process_seconds, 2),
+        pipeline_seconds=summary["wall_seconds"],
+        peak_memory_mb=round(peak_bytes / 2**20, 1),
+        status=summary["status"],
+        node_states={node: result["state"] for node, result in summary["nodes"].items()},
+        node_seconds={node: result["seconds"] for node, result in summary["nodes"].items()},
+        rows=rows,
+        training=training,
+    )
