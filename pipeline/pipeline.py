@@ -11,7 +11,6 @@ from tfx.components import (
     Transform,
     Tuner,
 )
-from tfx.dsl.components.base import executor_spec
 from tfx.dsl.components.common.resolver import Resolver, ResolverStrategy
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
     LatestBlessedModelStrategy,
@@ -24,7 +23,7 @@ from tfx.types.standard_artifacts import Model, ModelBlessing
 from components.atomic_pusher.component import AtomicPusher
 from components.checked_csv_example_gen.component import (
     CheckedCsvExampleGen,
-    TfxReaderExecutor,
+    TfxReaderCsvExampleGen,
 )
 from components.dataset_spec import DatasetSpecError
 from components.features import DATASET_SPEC_KEY, MODEL_TYPE_KEY
@@ -208,10 +207,8 @@ def _csv_example_gen(
 ) -> CheckedCsvExampleGen:
     """ExampleGen over the CSV files of `data_root` (a malformed one is named, with its line),
     their rows divided into splits by hash: {"train": 2, "eval": 1} gives 2/3 and 1/3."""
-    return CheckedCsvExampleGen(
-        custom_executor_spec=(
-            executor_spec.BeamExecutorSpec(TfxReaderExecutor) if tfx_csv_reader else None
-        ),
+    example_gen_class = TfxReaderCsvExampleGen if tfx_csv_reader else CheckedCsvExampleGen
+    return example_gen_class(
         input_base=data_root,
         input_config=example_gen_pb2.Input(
             splits=[example_gen_pb2.Input.Split(name="single_split", pattern=DATA_FILE_PATTERN)]

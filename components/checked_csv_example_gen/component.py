@@ -113,3 +113,9 @@ class CheckedCsvExampleGen(CsvExampleGen):
 
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(Executor)
     DRIVER_CLASS = ContentFingerprintDriver
+
+
+class TfxReaderCsvExampleGen(CheckedCsvExampleGen):
+    """CheckedCsvExampleGen whose examples TFX's own Beam pipeline writes."""
+
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(TfxReaderExecutor)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from components.checked_csv_example_gen.component import Executor, TfxReaderExecutor
 from components.dataset_spec import DatasetSpecError
 from components.hyperparameters import HParams
 from pipeline.code_fingerprint import code_fingerprint
@@ -91,6 +92,17 @@ def test_allowed_anomaly_kinds_reach_the_gate():
     assert gate.exec_properties["allowed_anomaly_kinds"] == (
         "FEATURE_TYPE_LOW_FRACTION_PRESENT,FLOAT_TYPE_BIG_FLOAT"
     )
+
+
+def test_tfx_csv_reader_switches_examplegen_to_tfxs_beam_pipeline():
+    def example_gen_executor(config: PipelineConfig) -> type:
+        components = create_pipeline(config).components
+        return next(c for c in components if c.id == "CsvExampleGen").executor_spec.executor_class
+
+    assert example_gen_executor(PipelineConfig(output_dir="/tmp/unused")) is Executor
+    stock = PipelineConfig(output_dir="/tmp/unused", tfx_csv_reader=True)
+    assert example_gen_executor(stock) is TfxReaderExecutor
+    assert not TfxReaderExecutor.writes_common_configuration_itself
 
 
 def test_hyperparameters_and_steps_reach_the_trainer():
