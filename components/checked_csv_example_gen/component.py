@@ -10,7 +10,7 @@ from typing import Any
 import apache_beam as beam
 from absl import logging
 from tfx.components import CsvExampleGen
-from tfx.components.example_gen import utils
+from tfx.components.example_gen import utils, write_split
 from tfx.components.example_gen.csv_example_gen import executor as csv_executor
 from tfx.components.util import examples_utils
 from tfx.dsl.components.base import executor_spec
@@ -23,6 +23,20 @@ from tfx.utils import proto_utils
 from components.checked_csv_example_gen.csv_checks import check_csv_folder
 from components.checked_csv_example_gen.csv_to_examples import write_split_examples
 from components.checked_csv_example_gen.fingerprint import ContentFingerprintDriver
+
+
+def _input_and_output_configs(
+    exec_properties: dict[str, Any],
+) -> tuple[example_gen_pb2.Input, example_gen_pb2.Output]:
+    input_config = example_gen_pb2.Input()
+    proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config
+    )
+    output_config = example_gen_pb2.Output()
+    proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config
+    )
+    return input_config, output_config
 
 
 def _check_split_files(input_base: str, split_pattern: str) -> None:
@@ -47,26 +61,10 @@ class Executor(csv_executor.Executor):
         output_dict: dict[str, list[Artifact]],
         exec_properties: dict[str, Any],
     ) -> None:
-        input_config = example_gen_pb2.Input()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config
-        )
-        output_config = example_gen_pb2.Output()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config
-        )
-        payload_format = exec_properties.get(standard_component_specs.OUTPUT_DATA_FORMAT_KEY)
-        file_format = exec_properties.get(standard_component_specs.OUTPUT_FILE_FORMAT_KEY)
-        if (
-            not self.writes_common_configuration_itself
-            or len(input_config.splits) != 1
-            or not output_config.split_config.splits
-            or output_config.split_config.HasField("partition_feature_name")
-            or payload_format not in (None, example_gen_pb2.FORMAT_TF_EXAMPLE)
-            or file_format not in (None, example_gen_pb2.FILE_FORMAT_UNSPECIFIED)
-        ):
+        if not self.writes_examples_itself(exec_properties):
             super().Do(input_dict, output_dict, exec_properties)
             return
+        input_config, output_config = _input_and_output_configs(exec_properties)
         input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
         split_pattern = input_config.splits[0].pattern
         _check_split_files(input_base, split_pattern)
@@ -81,9 +79,31 @@ class Executor(csv_executor.Executor):
             [artifact_utils.get_split_uri(examples, name) for name in split_names],
         )
         logging.info("Examples generated: %s", dict(zip(split_names, counts, strict=True)))
-        if payload_format:
-            for artifact in examples:
-                examples_utils.set_payload_format(artifact, payload_format)
+        for artifact in examples:
+            examples_utils.set_payload_format(artifact, example_gen_pb2.FORMAT_TF_EXAMPLE)
+            examples_utils.set_file_format(
+                artifact, write_split.to_file_format_str(example_gen_pb2.FORMAT_TFRECORDS_GZIP)
+            )
+
+    def writes_examples_itself(self, exec_properties: dict[str, Any]) -> bool:
+        """Whether csv_to_examples.py writes the examples: one input split divided by hash
+        into output splits of tf.Examples in gzipped TFRecord files."""
+        input_config, output_config = _input_and_output_configs(exec_properties)
+        payload_format = exec_properties.get(standard_component_specs.OUTPUT_DATA_FORMAT_KEY)
+        file_format = exec_properties.get(standard_component_specs.OUTPUT_FILE_FORMAT_KEY)
+        return (
+            self.writes_common_configuration_itself
+            and len(input_config.splits) == 1
+            and bool(output_config.split_config.splits)
+            and not output_config.split_config.HasField("partition_feature_name")
+            and payload_format in (None, example_gen_pb2.FORMAT_TF_EXAMPLE)
+            and file_format
+            in (
+                None,
+                example_gen_pb2.FILE_FORMAT_UNSPECIFIED,
+                example_gen_pb2.FORMAT_TFRECORDS_GZIP,
+            )
+        )
 
     def GetInputSourceToExamplePTransform(  # noqa: N802 - TFX's executor interface
         self,

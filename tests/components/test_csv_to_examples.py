@@ -1,5 +1,6 @@
 """Our CsvExampleGen executor writes exactly the examples TFX's writes: same features and
-values, same split for every row, same order."""
+values, same split for every row, and (on files this small, which TFX's reshuffle leaves in
+order) the same order."""
 
 import glob
 import os
@@ -11,7 +12,11 @@ from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.utils import proto_utils
 
-from components.checked_csv_example_gen.component import Executor, TfxReaderExecutor
+from components.checked_csv_example_gen.component import (
+    CheckedCsvExampleGen,
+    Executor,
+    TfxReaderExecutor,
+)
 from components.checked_csv_example_gen.csv_to_examples import (
     ColumnType,
     encode_chunk,
@@ -32,32 +37,37 @@ TRICKY_CSV = (
 )
 
 
+def example_gen_exec_properties(data_root: str) -> dict:
+    """The execution properties the pipeline's ExampleGen runs with: TFX's defaults (gzipped
+    TFRecords of tf.Examples), the CSV files of `data_root`, 2/3 train and 1/3 eval."""
+    component = CheckedCsvExampleGen(
+        input_base=data_root,
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
+        ),
+        output_config=example_gen_pb2.Output(
+            split_config=example_gen_pb2.SplitConfig(
+                splits=[
+                    example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
+                    example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
+                ]
+            )
+        ),
+    )
+    return dict(component.exec_properties)
+
+
 def run_example_gen(executor, data_root: str, output_uri: str) -> dict[str, list[bytes]]:
-    """Run an ExampleGen executor over `data_root` (2/3 train, 1/3 eval) and read back each
+    """Run an ExampleGen executor over `data_root` as the pipeline does and read back each
     split's records in the order they were written."""
     examples = standard_artifacts.Examples()
     examples.uri = output_uri
-    input_config = example_gen_pb2.Input(
-        splits=[example_gen_pb2.Input.Split(name="single_split", pattern="*.csv")]
-    )
-    output_config = example_gen_pb2.Output(
-        split_config=example_gen_pb2.SplitConfig(
-            splits=[
-                example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
-                example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
-            ]
-        )
-    )
     executor.Do(
         {},
         {standard_component_specs.EXAMPLES_KEY: [examples]},
-        {
-            standard_component_specs.INPUT_BASE_KEY: data_root,
-            standard_component_specs.INPUT_CONFIG_KEY: proto_utils.proto_to_json(input_config),
-            standard_component_specs.OUTPUT_CONFIG_KEY: proto_utils.proto_to_json(output_config),
-            standard_component_specs.OUTPUT_DATA_FORMAT_KEY: example_gen_pb2.FORMAT_TF_EXAMPLE,
-        },
+        example_gen_exec_properties(data_root),
     )
+    assert examples.get_string_custom_property("file_format") == "tfrecords_gzip"
     records = {}
     for split in ("train", "eval"):
         files = sorted(glob.glob(os.path.join(output_uri, f"Split-{split}", "*.gz")))
@@ -106,6 +116,24 @@ def test_tricky_cells_give_tfxs_examples(tmp_path):
     assert by_name["café"].features.feature["size"].float_list.value == [4.25]
     # A column empty everywhere is a feature without values of any type, as TFX makes it.
     assert not by_name["x"].features.feature["empty"].HasField("kind")
+
+
+def test_the_pipelines_configuration_is_written_by_csv_to_examples():
+    exec_properties = example_gen_exec_properties("/data")
+    assert Executor().writes_examples_itself(exec_properties)
+    assert not TfxReaderExecutor().writes_examples_itself(exec_properties)
+    by_feature = {
+        **exec_properties,
+        standard_component_specs.OUTPUT_CONFIG_KEY: proto_utils.proto_to_json(
+            example_gen_pb2.Output(
+                split_config=example_gen_pb2.SplitConfig(
+                    splits=[example_gen_pb2.SplitConfig.Split(name="all", hash_buckets=1)],
+                    partition_feature_name="species",
+                )
+            )
+        ),
+    }
+    assert not Executor().writes_examples_itself(by_feature)  # TFX's pipeline does
 
 
 def test_the_tfx_reader_setting_writes_through_tfxs_pipeline(tmp_path):
