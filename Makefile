@@ -46,7 +46,7 @@ test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline
 airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags test, SQLite)
 	$(PYTHON) -m pytest -m airflow $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~40 min; bench/results)
+bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)
 	$(PYTHON) -m bench $(ARGS)
 
 lint: $(VENV)/.installed ## Check format and lint with ruff
