@@ -29,12 +29,6 @@ from tfx_bsl.coders import csv_decoder, example_coder
 ROWS_PER_CHUNK = 50_000
 
 ColumnType = csv_decoder.ColumnType
-# How a column of each inferred type is stored in a tf.Example (TFX's csv executor).
-_ARROW_TYPES = {
-    ColumnType.INT: pa.large_list(pa.int64()),
-    ColumnType.FLOAT: pa.large_list(pa.float32()),
-    ColumnType.STRING: pa.large_list(pa.large_binary()),
-}
 
 
 def read_csv_chunks(path: str, num_columns: int) -> Iterator[list[list[str]]]:
@@ -103,8 +97,8 @@ def encode_chunk(
         if column_type == ColumnType.INT:
             flat = pa.array([int(value) for value in values], pa.int64())
         elif column_type == ColumnType.FLOAT:
-            flat = pa.array(np.array([float(value) for value in values], np.float64), pa.float64())
-            flat = flat.cast(pa.float32())
+            # Parsed as Python floats, then rounded to float32 as a FloatList stores them.
+            flat = pa.array(np.array([float(value) for value in values]).astype(np.float32))
         else:
             flat = pa.array([value.encode() for value in values], pa.large_binary())
         arrays.append(pa.LargeListArray.from_arrays(pa.array(offsets), flat))

@@ -34,6 +34,7 @@ TRICKY_CSV = (
     "-4,1e3,,,7,3,c\n"
     '+5,,"say ""hi""",,8,4,a\n'
     "6,-0.0,x,,9,5,b\n"
+    "7,1e300,y,,10,6,c\n"
 )
 
 
@@ -105,7 +106,7 @@ def test_tricky_cells_give_tfxs_examples(tmp_path):
     (data_root / "tricky.csv").write_text(TRICKY_CSV, encoding="utf-8")
     parsed = assert_same_examples(str(data_root), tmp_path)
     examples = [example for split in parsed.values() for example in split]
-    assert len(examples) == 6  # the blank line is no row; the quoted newline is in one
+    assert len(examples) == 7  # the blank line is no row; the quoted newline is in one
     by_name = {
         example.features.feature["name"].bytes_list.value[0].decode(): example
         for example in examples
@@ -114,6 +115,7 @@ def test_tricky_cells_give_tfxs_examples(tmp_path):
     assert by_name["two\nlines"].features.feature["count"].int64_list.value == []
     assert by_name['say "hi"'].features.feature["count"].int64_list.value == [5]
     assert by_name["café"].features.feature["size"].float_list.value == [4.25]
+    assert by_name["y"].features.feature["size"].float_list.value == [float("inf")]  # float32
     # A column empty everywhere is a feature without values of any type, as TFX makes it.
     assert not by_name["x"].features.feature["empty"].HasField("kind")
 
