@@ -96,8 +96,9 @@ def write_markdown(results: dict[str, Any], path: str) -> str:
             "| --- | --- | --- | --- | --- |",
         ]
     for rows, by_settings in results["sizes"].items():
+        stock_measures = _size_measures(by_settings["stock"])
         for label, value in _size_measures(by_settings["ours"]).items():
-            stock_value = _size_measures(by_settings["stock"])[label]
+            stock_value = stock_measures[label]
             lines.append(
                 f"| {int(rows):,} | {label} | {_number(value)} | {_number(stock_value)} | "
                 f"{_ratio(stock_value, value, label)} |"

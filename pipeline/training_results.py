@@ -33,21 +33,21 @@ def read_training_curves(model_run_uri: str) -> dict[str, dict[str, list[float]]
 
 def read_hyperparameters(model_run_uri: str) -> dict[str, Any] | None:
     """The hyperparameters the Trainer used (configured, or the Tuner's best)."""
-    import tensorflow as tf
-
-    path = os.path.join(model_run_uri, HYPERPARAMETERS_FILE)
-    if not tf.io.gfile.exists(path):
-        return None
-    return json.loads(tf.io.gfile.GFile(path).read())
+    return _read_json(model_run_uri, HYPERPARAMETERS_FILE)
 
 
 def read_training_speed(model_run_uri: str) -> dict[str, Any] | None:
     """How fast the Trainer trained (see components/training_speed.py), if it recorded it."""
-    import tensorflow as tf
-
     from components.training_speed import TRAINING_SPEED_FILE
 
-    path = os.path.join(model_run_uri, TRAINING_SPEED_FILE)
+    return _read_json(model_run_uri, TRAINING_SPEED_FILE)
+
+
+def _read_json(model_run_uri: str, file_name: str) -> dict[str, Any] | None:
+    """A JSON file the Trainer wrote beside its logs; None if it did not write it."""
+    import tensorflow as tf
+
+    path = os.path.join(model_run_uri, file_name)
     if not tf.io.gfile.exists(path):
         return None
     return json.loads(tf.io.gfile.GFile(path).read())
