@@ -72,7 +72,8 @@ def read_serving_info(model_dir: str) -> dict[str, Any]:
 
 def read_rows(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row) for each data row of a CSV (with header) or JSONL file."""
-    with open(path, newline="", encoding="utf-8") as f:
+    # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first field's name.
+    with open(path, newline="", encoding="utf-8-sig") as f:
         if path.endswith((".jsonl", ".json")):
             for line, text in enumerate(f, start=1):
                 if not text.strip():

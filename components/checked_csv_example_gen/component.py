@@ -1,7 +1,8 @@
 """CheckedCsvExampleGen: TFX's CsvExampleGen, which first checks the CSV files' structure
 (csv_checks.py) so that a malformed file fails with its name, line and column, writes the
 examples TFX would write several times faster (csv_to_examples.py), and decides whether its
-input changed by the files' content (fingerprint.py)."""
+input changed by the files' content (fingerprint.py). On either path a byte-order mark before
+the header is no part of the first column's name."""
 
 import os
 from collections.abc import Callable
@@ -19,9 +20,13 @@ from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.types.artifact import Artifact
 from tfx.utils import proto_utils
+from tfx_bsl.coders import csv_decoder
 
 from components.checked_csv_example_gen.csv_checks import check_csv_folder
-from components.checked_csv_example_gen.csv_to_examples import write_split_examples
+from components.checked_csv_example_gen.csv_to_examples import (
+    shared_column_names,
+    write_split_examples,
+)
 from components.checked_csv_example_gen.fingerprint import ContentFingerprintDriver
 
 
@@ -43,6 +48,50 @@ def _check_split_files(input_base: str, split_pattern: str) -> None:
     # A split pattern may name a subfolder ("train/*.csv").
     folder, file_pattern = os.path.split(os.path.join(input_base, split_pattern))
     check_csv_folder(folder, file_pattern, list_dir=fileio.listdir, open_file=fileio.open)
+
+
+class CsvToExamples(beam.PTransform):
+    """TFX's Beam reading of one input split's CSV files into tf.Examples, with the column
+    names from csv_to_examples.read_column_names (shared_column_names).
+
+    TFX's own transform (csv_executor._CsvToExample) takes them from
+    io_utils.load_csv_column_names, which keeps a UTF-8 byte-order mark in the first name:
+    an Excel "CSV UTF-8" file's first feature would be "\\ufeffsepal_length". The rest is
+    TFX's: its private DoFns csv_executor._ReadCsvRecordsFromTextFile (rows after the header,
+    quoted newlines joined) and csv_executor._ParsedCsvToTfExample, and tfx_bsl's ParseCSVLine
+    and ColumnTypeInferrer.
+    """
+
+    def __init__(self, exec_properties: dict[str, Any], split_pattern: str) -> None:
+        super().__init__()
+        self.csv_pattern = os.path.join(
+            exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern
+        )
+
+    def expand(self, pipeline: beam.Pipeline) -> beam.PCollection:
+        csv_files = fileio.glob(self.csv_pattern)
+        if not csv_files:
+            raise RuntimeError(f"{self.csv_pattern}: no file matches; expected CSV files")
+        column_names = shared_column_names(csv_files)
+        # One element per file, read in order, so that a quoted newline stays in its row.
+        cells = (
+            pipeline
+            | "CreateFilenames" >> beam.Create(csv_files)
+            | "ReadFromText" >> beam.ParDo(csv_executor._ReadCsvRecordsFromTextFile())  # noqa: SLF001
+            | "ParseCSVLine" >> beam.ParDo(csv_decoder.ParseCSVLine(delimiter=","))
+            | "ExtractParsedCSVLines" >> beam.Keys()
+        )
+        column_infos = beam.pvalue.AsSingleton(
+            cells
+            | "InferColumnTypes"
+            >> beam.CombineGlobally(
+                csv_decoder.ColumnTypeInferrer(column_names, skip_blank_lines=True)
+            )
+        )
+        return cells | "ToTFExample" >> beam.ParDo(
+            csv_executor._ParsedCsvToTfExample(),  # noqa: SLF001
+            column_infos,
+        )
 
 
 class Executor(csv_executor.Executor):
@@ -108,7 +157,7 @@ class Executor(csv_executor.Executor):
     def GetInputSourceToExamplePTransform(  # noqa: N802 - TFX's executor interface
         self,
     ) -> Callable[[dict[str, Any], str], beam.PTransform]:
-        csv_to_examples = super().GetInputSourceToExamplePTransform()
+        """TFX's Beam reading of a split (CsvToExamples), after the split's files are checked."""
 
         def checked_csv_to_examples(
             exec_properties: dict[str, Any], split_pattern: str
@@ -116,7 +165,7 @@ class Executor(csv_executor.Executor):
             _check_split_files(
                 exec_properties[standard_component_specs.INPUT_BASE_KEY], split_pattern
             )
-            return csv_to_examples(exec_properties, split_pattern)
+            return CsvToExamples(exec_properties, split_pattern)
 
         return checked_csv_to_examples
 

@@ -10,11 +10,14 @@ filesystem TFX can read.
 import csv
 import fnmatch
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 # More bad lines than this are counted, not listed.
 MAX_LISTED_PROBLEMS = 5
+# What Excel's "CSV UTF-8" puts before the header: the byte-order mark, decoded. It marks the
+# encoding and is no part of the first column's name.
+BYTE_ORDER_MARK = "\ufeff"
 # How other tools write a missing value. CsvExampleGen reads only an empty field as missing;
 # one of these in a column of numbers makes the whole column text.
 MISSING_VALUE_MARKERS = frozenset({"NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?"})
@@ -79,7 +82,7 @@ def check_csv_folder(
 def _open_local(path: str, mode: str) -> IO:
     if "b" in mode:
         return open(path, mode)  # noqa: SIM115 - the caller closes it
-    return open(path, mode, newline="", encoding="utf-8")  # noqa: SIM115
+    return open(path, mode, newline="", encoding="utf-8-sig")  # noqa: SIM115
 
 
 def _first_line_not_utf8(lines: Iterable[bytes]) -> int:
@@ -93,8 +96,11 @@ def _first_line_not_utf8(lines: Iterable[bytes]) -> int:
 
 def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
     """The header of one file and its number of data rows; CsvDataError on a missing or bad
-    header, or on lines whose field count differs from the header's."""
-    reader = csv.reader(text)
+    header, or on lines whose field count differs from the header's.
+
+    A byte-order mark before the header is dropped: `text` may come from an open that keeps it
+    (TFX's fileio.open, which takes no encoding, on an object store)."""
+    reader = csv.reader(_without_byte_order_mark(text))
     header = next(reader, None)
     if header is None:
         raise CsvDataError(
@@ -125,6 +131,16 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
         )
     markers.check(path)
     return header, rows
+
+
+def _without_byte_order_mark(lines: Iterable[str]) -> Iterator[str]:
+    """The lines, the first without a leading byte-order mark (one further on is text)."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        return
+    yield first.removeprefix(BYTE_ORDER_MARK)
+    yield from lines
 
 
 class _MissingValueMarkers:

@@ -8,6 +8,9 @@ it chunk by chunk, column-wise, with tfx_bsl's C++ encoder, and each example is 
 split TFX's hash chooses. The examples are those TFX writes, each in the same split, in file
 order (TFX's own pipeline reshuffles each split: in the same order for small files, not for a
 million rows); tests/components/test_csv_to_examples.py compares the two.
+
+One difference is deliberate: a byte-order mark before the header (Excel's "CSV UTF-8") is
+dropped, where TFX makes it part of the first column's name (read_column_names).
 """
 
 import csv
@@ -22,13 +25,39 @@ import tensorflow as tf
 from tfx.components.example_gen import base_example_gen_executor, write_split
 from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
-from tfx.utils import io_utils
 from tfx_bsl.coders import csv_decoder, example_coder
 
 # Rows parsed and encoded at a time: memory stays flat however large the file.
 ROWS_PER_CHUNK = 50_000
 
 ColumnType = csv_decoder.ColumnType
+# The UTF-8 byte-order mark Excel's "CSV UTF-8" writes first; no part of a column's name.
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def read_column_names(path: str) -> list[str]:
+    """The column names in the first line of the CSV file at `path`, split on commas as TFX's
+    io_utils.load_csv_column_names splits them (quotes are not parsed), without the
+    byte-order mark that function keeps in the first name."""
+    with fileio.open(path, "rb") as f:  # the filesystems TFX's reader opens
+        line = f.readline()
+    return line.removeprefix(BYTE_ORDER_MARK).decode("utf-8").strip().split(",")
+
+
+def shared_column_names(csv_files: list[str]) -> list[str]:
+    """The column names (read_column_names) of every one of `csv_files`; ValueError if there is
+    no file, or a file's header differs from the first's (TFX's reader refuses those too)."""
+    if not csv_files:
+        raise ValueError("no CSV files to read; expected at least one, with a header row")
+    column_names = read_column_names(csv_files[0])
+    for path in csv_files[1:]:
+        names = read_column_names(path)
+        if names != column_names:
+            raise ValueError(
+                f"{path}, line 1: the columns {', '.join(names)} differ from {csv_files[0]}'s "
+                f"{', '.join(column_names)}; every CSV file needs the same header"
+            )
+    return column_names
 
 
 def read_csv_chunks(path: str, num_columns: int) -> Iterator[list[list[str]]]:
@@ -117,6 +146,23 @@ def encode_chunk(
     return serialized
 
 
+def encoded_examples(csv_files: list[str]) -> Iterator[bytes]:
+    """Every data row of `csv_files`, in file order, as the serialized tf.Example TFX's
+    CsvExampleGen makes of it, with the column types inferred over all the files.
+
+    The files are read twice: once for the types, then to encode. ValueError as
+    shared_column_names raises it, or on a row of the wrong width."""
+    column_names = shared_column_names(csv_files)
+    types = merge_column_types(
+        infer_column_types(chunk, len(column_names))
+        for path in csv_files
+        for chunk in read_csv_chunks(path, len(column_names))
+    )
+    for path in csv_files:
+        for chunk in read_csv_chunks(path, len(column_names)):
+            yield from encode_chunk(chunk, column_names, types)
+
+
 def write_split_examples(
     csv_files: list[str],
     split_config: example_gen_pb2.SplitConfig,
@@ -125,12 +171,6 @@ def write_split_examples(
     """Write the rows of `csv_files` as gzipped TFRecords of serialized tf.Examples, each row
     into the split of `split_config` TFX's ExampleGen would put it in (one directory of
     `split_dirs` per split, in order); return each split's number of rows."""
-    column_names = io_utils.load_csv_column_names(csv_files[0])
-    types = merge_column_types(
-        infer_column_types(chunk, len(column_names))
-        for path in csv_files
-        for chunk in read_csv_chunks(path, len(column_names))
-    )
     buckets = list(itertools.accumulate(split.hash_buckets for split in split_config.splits))
     counts = [0] * len(split_dirs)
     writers = []
@@ -139,15 +179,13 @@ def write_split_examples(
         path = os.path.join(split_dir, f"{write_split.DEFAULT_FILE_NAME}-00000-of-00001.gz")
         writers.append(tf.io.TFRecordWriter(path, options="GZIP"))
     try:
-        for path in csv_files:
-            for chunk in read_csv_chunks(path, len(column_names)):
-                for record in encode_chunk(chunk, column_names, types):
-                    # TFX's own choice of split: a hash of the deterministic serialization.
-                    split = base_example_gen_executor._PartitionFn(  # noqa: SLF001
-                        record, len(buckets), buckets, split_config
-                    )
-                    writers[split].write(record)
-                    counts[split] += 1
+        for record in encoded_examples(csv_files):
+            # TFX's own choice of split: a hash of the deterministic serialization.
+            split = base_example_gen_executor._PartitionFn(  # noqa: SLF001
+                record, len(buckets), buckets, split_config
+            )
+            writers[split].write(record)
+            counts[split] += 1
     finally:
         for writer in writers:
             writer.close()

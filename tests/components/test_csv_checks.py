@@ -1,11 +1,22 @@
 """The CSV checks name the file, line and column of what CsvExampleGen could not read."""
 
 import pytest
+from tfx.dsl.io import fileio
 
-from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
+from components.checked_csv_example_gen.csv_checks import (
+    CsvDataError,
+    check_csv_folder,
+    check_csv_rows,
+)
 
 HEADER = "sepal_length,sepal_width,petal_length,petal_width,species\n"
 ROW = "5.1,3.5,1.4,0.2,setosa\n"
+NAMES = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+
+
+def excel_csv(text: str) -> bytes:
+    """`text` as Excel saves "CSV UTF-8": a byte-order mark first, Windows line endings."""
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
 
 
 def folder_with(tmp_path, **files: str):
@@ -118,3 +129,26 @@ def test_a_word_for_missing_in_a_column_of_numbers_is_named_with_its_lines(tmp_p
 def test_words_for_missing_are_fine_in_text_columns_and_empty_fields_anywhere(tmp_path):
     text = HEADER + "5.1,,1.4,0.2,NA\n4.9,3.0,1.4,0.2,setosa\n,3.2,1.3,0.2,?\n"
     assert check_csv_folder(folder_with(tmp_path, **{"a.csv": text})) == 3
+
+
+def test_an_excel_csv_has_the_header_without_its_byte_order_mark(tmp_path):
+    (tmp_path / "iris.csv").write_bytes(excel_csv(HEADER + ROW + ROW))
+    path = str(tmp_path / "iris.csv")
+    # Local files, and TFX's fileio.open (the executor's, on any filesystem), which keeps the
+    # mark in the text it reads.
+    assert check_csv_folder(str(tmp_path)) == 2
+    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open) == 2
+    with fileio.open(path, "r") as f:
+        assert check_csv_rows(path, f) == (NAMES, 2)
+    (tmp_path / "iris.csv").write_bytes(excel_csv("sepal_length,sepal_length\n1,2\n"))
+    assert error_of(str(tmp_path)) == (
+        f"{tmp_path}/iris.csv, line 1: the column name 'sepal_length' appears twice "
+        "(columns 1 and 2); column names must be distinct"
+    )
+
+
+def test_files_with_and_without_a_byte_order_mark_have_the_same_header(tmp_path):
+    (tmp_path / "a.csv").write_bytes(excel_csv(HEADER + ROW))
+    (tmp_path / "b.csv").write_text(HEADER + ROW + ROW, encoding="utf-8")
+    assert check_csv_folder(str(tmp_path)) == 3
+    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open) == 3

@@ -7,10 +7,12 @@ import os
 
 import pytest
 import tensorflow as tf
+from tfx.components.example_gen import base_example_gen_executor
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv_executor
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
-from tfx.utils import proto_utils
+from tfx.utils import io_utils, proto_utils
+from tfx_bsl.coders import csv_decoder
 
 from components.checked_csv_example_gen.component import (
     CheckedCsvExampleGen,
@@ -20,7 +22,9 @@ from components.checked_csv_example_gen.component import (
 from components.checked_csv_example_gen.csv_to_examples import (
     ColumnType,
     encode_chunk,
+    encoded_examples,
     infer_column_types,
+    read_column_names,
 )
 from tests.conftest import REPO_ROOT
 
@@ -36,6 +40,14 @@ TRICKY_CSV = (
     "6,-0.0,x,,9,5,b\n"
     "7,1e300,y,,10,6,c\n"
 )
+
+
+IRIS_NAMES = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+
+
+def excel_csv(text: str) -> bytes:
+    """`text` as Excel saves "CSV UTF-8": a byte-order mark first, Windows line endings."""
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
 
 
 def example_gen_exec_properties(data_root: str) -> dict:
@@ -168,3 +180,77 @@ def test_encoded_examples_are_serialized_deterministically():
         example = tf.train.Example.FromString(record)
         # The bytes TFX hashes to choose a row's split.
         assert record == example.SerializeToString(deterministic=True)
+
+
+def test_read_column_names_splits_the_header_as_tfx_does_without_the_byte_order_mark(tmp_path):
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    plain.write_text('"quoted, name",b , c\n1,2,3\n', encoding="utf-8")
+    excel.write_bytes(excel_csv('"quoted, name",b , c\n1,2,3\n'))
+    # Quotes are not parsed and inner spaces stay, as in TFX; the line's ends are stripped.
+    assert read_column_names(str(plain)) == ['"quoted', ' name"', "b ", " c"]
+    assert read_column_names(str(plain)) == io_utils.load_csv_column_names(str(plain))
+    assert read_column_names(str(excel)) == ['"quoted', ' name"', "b ", " c"]
+    assert io_utils.load_csv_column_names(str(excel))[0] == '\ufeff"quoted'  # what TFX reads
+
+
+@pytest.mark.parametrize("executor_class", [Executor, TfxReaderExecutor])
+def test_an_excel_csv_gives_the_examples_of_the_same_rows_saved_plainly(executor_class, tmp_path):
+    iris_text = (REPO_ROOT / "data" / "iris" / "iris.csv").read_text(encoding="utf-8")
+    assert "\r" not in iris_text and not iris_text.startswith("\ufeff")
+    (tmp_path / "excel").mkdir()
+    (tmp_path / "excel" / "iris.csv").write_bytes(excel_csv(iris_text))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "iris.csv").write_text(iris_text, encoding="utf-8")
+    excel = run_example_gen(executor_class(), str(tmp_path / "excel"), str(tmp_path / "out_excel"))
+    # The reference: TFX's own executor on the file without a mark or carriage returns.
+    plain = run_example_gen(
+        tfx_csv_executor.Executor(), str(tmp_path / "plain"), str(tmp_path / "out_plain")
+    )
+    for split in ("train", "eval"):
+        examples = [tf.train.Example.FromString(record) for record in excel[split]]
+        assert examples == [tf.train.Example.FromString(record) for record in plain[split]]
+        for example in examples:
+            assert sorted(example.features.feature) == sorted(IRIS_NAMES)
+            species = example.features.feature["species"].bytes_list.value
+            assert species[0] in (b"setosa", b"versicolor", b"virginica")  # no "\r" at the end
+    assert sum(len(excel[split]) for split in ("train", "eval")) == 150
+
+
+def test_encoded_examples_types_columns_over_all_files_in_file_order(tmp_path):
+    (tmp_path / "a.csv").write_bytes(excel_csv("size,name\n1,x\n2,\n"))
+    (tmp_path / "b.csv").write_text("size,name\n2.5,y\n", encoding="utf-8")
+    files = [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    examples = [tf.train.Example.FromString(record) for record in encoded_examples(files)]
+    # size is FLOAT in both files, as b.csv makes it; the rows keep their files' order.
+    assert [list(e.features.feature["size"].float_list.value) for e in examples] == [
+        [1.0],
+        [2.0],
+        [2.5],
+    ]
+    assert [list(e.features.feature["name"].bytes_list.value) for e in examples] == [
+        [b"x"],
+        [],
+        [b"y"],
+    ]
+    (tmp_path / "c.csv").write_text("size,label\n3,z\n", encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        list(encoded_examples([*files, str(tmp_path / "c.csv")]))
+    assert str(raised.value) == (
+        f"{tmp_path}/c.csv, line 1: the columns size, label differ from {tmp_path}/a.csv's "
+        "size, name; every CSV file needs the same header"
+    )
+
+
+def test_the_private_upstream_apis_we_use_are_still_there():
+    """csv_to_examples.py and component.py use these private names of TFX and tfx_bsl."""
+    used = {
+        base_example_gen_executor: ["_PartitionFn"],
+        tfx_csv_executor: ["_ReadCsvRecordsFromTextFile", "_ParsedCsvToTfExample"],
+        csv_decoder: ["_InferValueType"],
+    }
+    for module, names in used.items():
+        for name in names:
+            assert hasattr(module, name), (
+                f"upgrading TFX or tfx_bsl removed {module.__name__}.{name}, which "
+                "components/checked_csv_example_gen uses to write the examples TFX writes"
+            )

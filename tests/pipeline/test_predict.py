@@ -51,6 +51,19 @@ def test_csv_rows_carry_their_file_line_numbers(tmp_path):
     assert list(read_rows(str(path))) == [(2, {"a": "1", "b": "2"}), (3, {"a": "3", "b": "4"})]
 
 
+def test_csv_rows_of_an_excel_file_are_keyed_by_the_plain_names(tmp_path):
+    # Excel's "CSV UTF-8": a byte-order mark first, Windows line endings.
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"\xef\xbb\xbfsepal_length,species\r\n5.1,setosa\r\n4.9,virginica\r\n")
+    assert list(read_rows(str(path))) == [
+        (2, {"sepal_length": "5.1", "species": "setosa"}),
+        (3, {"sepal_length": "4.9", "species": "virginica"}),
+    ]
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_bytes(b'\xef\xbb\xbf{"sepal_length": 5.1}\r\n')
+    assert list(read_rows(str(jsonl))) == [(1, {"sepal_length": 5.1})]
+
+
 def test_csv_row_with_more_values_than_the_header_is_an_error(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("a,b\n1,2\n3,4,5\n")
