@@ -77,8 +77,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--schema",
         default=None,
-        help="curated schema.pbtxt (default: schema.pbtxt in --data-root if present, "
-        "else one inferred from the data and written to <output-dir>/dataset/schema.pbtxt)",
+        help="curated schema.pbtxt, kept from now on as the pipeline's schema (default: "
+        "schema.pbtxt in --data-root if present, else the schema the pipeline kept, in "
+        "<output-dir>/schema/<pipeline-name>/; its first run infers it from the data)",
     )
     add_dataset_arguments(parser)
     parser.add_argument(
@@ -410,6 +411,32 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def propose_schema_command(args: argparse.Namespace) -> int:
+    """Write a schema that accepts what a run's validation found, and show what it changes."""
+    quiet_tensorflow()
+    from pipeline.propose_schema import (
+        IncompleteRunError,
+        format_proposal,
+        propose_for_run,
+        write_proposed_schema,
+    )
+    from pipeline.run_record import RunNotFoundError
+
+    try:
+        proposal = propose_for_run(args.output_dir, args.run, args.pipeline_name)
+    except (RunNotFoundError, IncompleteRunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if proposal.changes:
+        try:
+            write_proposed_schema(proposal, args.output)
+        except OSError as error:
+            print(f"error: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+            return 2
+    print(format_proposal(proposal, args.output))
+    return 0
+
+
 def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """--output-dir and --run, shared by inspect and report."""
     parser.add_argument(
@@ -480,6 +507,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_selection_arguments(report)
     report.add_argument("--html", required=True, metavar="FILE", help="the HTML file to write")
     report.set_defaults(handler=report_command)
+
+    propose_schema = commands.add_parser(
+        "propose-schema",
+        help="write a schema that accepts the anomalies a run was stopped for, for review, and "
+        "show what it changes",
+        description="Propose, from a run's statistics (tfdv.update_schema), a schema that "
+        "accepts the anomalies ExampleValidator found; print the changes and a diff, and name "
+        "the drift and skew, which --allow-anomaly accepts instead. Writes nothing when there "
+        "is nothing to accept.",
+    )
+    add_run_selection_arguments(propose_schema)
+    propose_schema.add_argument(
+        "--pipeline-name",
+        default=PipelineConfig().pipeline_name,
+        help="the pipeline whose runs to read (default: %(default)s)",
+    )
+    propose_schema.add_argument(
+        "--output", required=True, metavar="FILE", help="the proposed schema .pbtxt to write"
+    )
+    propose_schema.set_defaults(handler=propose_schema_command)
 
     infer = commands.add_parser(
         "infer-schema",
