@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-fast airflow-test bench lint format lock schema kubeflow-golden clean
+.PHONY: help install browser run test test-fast airflow-test bench calibrate lint format lock schema kubeflow-golden clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags
 
 bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)
 	$(PYTHON) -m bench $(ARGS)
+
+calibrate: $(VENV)/.installed ## How often the gate stops resampled and shifted data, and the drift TFDV measures (ARGS="--resamples N"; ~10 min; bench/results)
+	$(PYTHON) -m bench.drift_calibration $(ARGS)
 
 lint: $(VENV)/.installed ## Check format and lint with ruff
 	$(VENV)/bin/ruff format --check .

@@ -78,3 +78,78 @@ def test_serving_statistics_must_be_one_split(tmp_path, iris, schema):
     serving = write_statistics(tmp_path / "serving", train=iris, eval=iris)
     with pytest.raises(ValueError, match=r"have splits \['eval', 'train'\]; expected exactly one"):
         drift_and_skew_anomalies(schema, current, serving_uri=serving)
+
+
+def test_an_inferred_schema_guards_every_model_column_and_the_label_against_drift():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    from components.dataset_spec import CATEGORICAL, NUMERIC, DatasetSpec, FeatureSpec
+    from components.validation_gate.drift import guard_against_drift
+
+    schema = schema_pb2.Schema()
+    for name, kind in (("size", schema_pb2.FLOAT), ("city", schema_pb2.BYTES)):
+        schema.feature.add(name=name, type=kind)
+    schema.feature.add(name="row_id", type=schema_pb2.INT)
+    schema.feature.add(name="churned", type=schema_pb2.INT)
+    schema.feature.add(name="plan_tier", type=schema_pb2.INT)
+    curated = schema.feature.add(name="calls", type=schema_pb2.INT)
+    curated.drift_comparator.jensen_shannon_divergence.threshold = 0.5
+    spec = DatasetSpec(
+        label="churned",
+        label_type="integer",
+        label_classes=("0", "1"),
+        features=(
+            FeatureSpec("size", NUMERIC, "FLOAT"),
+            FeatureSpec("city", CATEGORICAL, "BYTES", "one_hot", 3),
+            FeatureSpec("plan_tier", CATEGORICAL, "INT", "one_hot", 3),
+            FeatureSpec("calls", NUMERIC, "INT"),
+        ),
+    )
+    # Splits of 100 rows: c / 10, or the floor.
+    guarded = {f.name: f for f in guard_against_drift(schema, spec, split_rows=100).feature}
+
+    def thresholds(name):
+        """{"drift": (comparator, threshold) or None, "skew": ...} of a feature."""
+        feature = guarded[name]
+        found = {}
+        for kind in ("drift", "skew"):
+            comparator = getattr(feature, f"{kind}_comparator")
+            found[kind] = next(
+                (
+                    (field, getattr(comparator, field).threshold)
+                    for field in ("infinity_norm", "jensen_shannon_divergence")
+                    if comparator.HasField(field)
+                ),
+                None,
+            )
+        return found
+
+    numeric = ("jensen_shannon_divergence", pytest.approx(0.16))
+    discrete = ("jensen_shannon_divergence", pytest.approx(0.04))
+    text = ("infinity_norm", pytest.approx(0.18))
+    assert thresholds("size") == {"drift": numeric, "skew": numeric}
+    assert thresholds("city") == {"drift": text, "skew": text}
+    assert thresholds("plan_tier") == {"drift": discrete, "skew": discrete}
+    # The label is absent from serving data: drift only.
+    assert thresholds("churned") == {"drift": discrete, "skew": None}
+    # A column the model does not take gets nothing; a threshold already set is kept.
+    assert thresholds("row_id") == {"drift": None, "skew": None}
+    assert thresholds("calls")["drift"] == ("jensen_shannon_divergence", pytest.approx(0.5))
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [(50, (0.226, 0.057, 0.255)), (1000, (0.051, 0.013, 0.1)), (1_000_000, (0.05, 0.01, 0.1))],
+)
+def test_inferred_thresholds_tighten_with_the_rows_down_to_a_floor(rows, expected):
+    from components.validation_gate.drift import (
+        CONTINUOUS_RULE,
+        DISCRETE_RULE,
+        TEXT_RULE,
+        drift_threshold,
+    )
+
+    measured = tuple(
+        drift_threshold(rule, rows) for rule in (CONTINUOUS_RULE, DISCRETE_RULE, TEXT_RULE)
+    )
+    assert measured == expected
