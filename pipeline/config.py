@@ -7,6 +7,8 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from components.hyperparameters import HParams
 
+# ExampleGen's splits, by hash of each row: their shares of the rows are buckets / total.
+SPLIT_HASH_BUCKETS = {"train": 2, "eval": 1}
 # The files of data_root that are data: the curated schema may sit in the same folder.
 DATA_FILE_PATTERN = "*.csv"
 # Which model to train: "auto" picks the Iris DNN for numeric features only and Wide & Deep

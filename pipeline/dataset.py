@@ -1,7 +1,8 @@
-"""The dataset a run trains on: its schema (curated, or inferred before the run and written out
-for the user to curate) and what each column is to the model (components/dataset_spec)."""
+"""The dataset a run trains on: its schema (curated, or inferred before a pipeline's first run and
+kept for it: pipeline/kept_schema.py) and what each column is to the model
+(components/dataset_spec)."""
 
-import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -16,11 +17,8 @@ from components.dataset_spec import (
     infer_dataset_spec,
     record_decisions_in_schema,
 )
-from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
-
-# Under the output directory: the schema a run inferred, written for the user to review, tighten
-# and pass back with --schema (or commit beside the data).
-INFERRED_SCHEMA_FILE = os.path.join("dataset", "schema.pbtxt")
+from components.validation_gate.drift import guard_against_drift
+from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
 
 
 def read_schema_text(path: str) -> str:
@@ -51,29 +49,26 @@ def schema_fingerprint(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def dataset_spec(config: PipelineConfig, schema_text: str) -> DatasetSpec:
-    """What each column is to the model, from the schema alone: every decision that needed the
-    statistics was recorded in the schema when it was inferred."""
+def dataset_spec(config: PipelineConfig, schema_text: str, path: str | None = None) -> DatasetSpec:
+    """What each column is to the model, from the schema alone (read from `path`, by default
+    the config's schema): every decision that needed the statistics was recorded in the schema
+    when it was inferred."""
     return infer_dataset_spec(
-        parse_schema(schema_text, config.schema_path),
+        parse_schema(schema_text, path or config.schema_path),
         config.label,
         exclude=config.excluded_columns,
         overrides=dict(config.feature_overrides),
     )
 
 
-def infer_schema_for_run(config: PipelineConfig) -> tuple[PipelineConfig, DatasetSpec]:
-    """For a run without a curated schema: write one inferred from the data under the output
-    directory; return the config that uses it, and the dataset's spec."""
-    path = os.path.join(config.output_dir, INFERRED_SCHEMA_FILE)
-    spec = write_inferred_schema(
+def infer_schema_text(config: PipelineConfig) -> tuple[str, DatasetSpec]:
+    """The schema inferred from the run's data, as text, and the dataset's spec."""
+    return inferred_schema(
         config.data_root,
-        path,
         config.label,
         exclude=config.excluded_columns,
         overrides=dict(config.feature_overrides),
     )
-    return dataclasses.replace(config, schema_path=path), spec
 
 
 def write_inferred_schema(
@@ -83,32 +78,98 @@ def write_inferred_schema(
     exclude: tuple[str, ...] = (),
     overrides: dict[str, str] | None = None,
 ) -> DatasetSpec:
-    """Infer a schema from the data's statistics as SchemaGen does, record in it what the
-    statistics decided about each column (see record_decisions_in_schema), write it to `path`,
-    and return the dataset's spec."""
-    import tensorflow_data_validation as tfdv
-
-    statistics = tfdv.generate_statistics_from_csv(
-        data_location=os.path.join(data_root, DATA_FILE_PATTERN)
-    )
-    _as_example_gen_writes_missing_values(statistics)
-    inferred = tfdv.infer_schema(statistics, infer_feature_shape=True)
-    dataset_statistics = statistics.datasets[0]
-    spec = infer_dataset_spec(
-        inferred, label, dataset_statistics, exclude=exclude, overrides=overrides
-    )
-    recorded = record_decisions_in_schema(inferred, spec, dataset_statistics)
+    """Write the schema `inferred_schema` gives to `path`; return the dataset's spec."""
+    text, spec = inferred_schema(data_root, label, exclude, overrides)
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(
-            f"# Inferred from {data_root} with label {label!r}. Review and tighten it (value "
-            "ranges, domains,\n# drift and skew thresholds), then pass it with --schema or "
-            "save it as schema.pbtxt beside the data.\n"
-        )
-        f.write(text_format.MessageToString(recorded))
+        f.write(text)
     return spec
+
+
+def inferred_schema(
+    data_root: str,
+    label: str,
+    exclude: tuple[str, ...] = (),
+    overrides: dict[str, str] | None = None,
+) -> tuple[str, DatasetSpec]:
+    """A schema inferred from the statistics of the examples ExampleGen makes of the data, as
+    SchemaGen infers one, with what the statistics decided about each column recorded in it
+    (see record_decisions_in_schema) and drift and skew thresholds on every feature and the
+    label (see guard_against_drift); as text, with the dataset's spec."""
+    import tensorflow_data_validation as tfdv
+
+    statistics = examples_statistics(data_root)
+    inferred = _in_column_order(
+        tfdv.infer_schema(statistics, infer_feature_shape=True), csv_column_names(data_root)
+    )
+    dataset_statistics = statistics.datasets[0]
+    spec = infer_dataset_spec(
+        inferred, label, dataset_statistics, exclude=exclude, overrides=overrides
+    )
+    rows = dataset_statistics.num_examples
+    split_rows = round(rows * min(SPLIT_HASH_BUCKETS.values()) / sum(SPLIT_HASH_BUCKETS.values()))
+    recorded = guard_against_drift(
+        record_decisions_in_schema(inferred, spec, dataset_statistics), spec, split_rows
+    )
+    header = (
+        f"# Inferred from {data_root} with label {label!r}, {rows} rows. Review and tighten it "
+        "(value ranges,\n# domains), then pass it with --schema or save it as schema.pbtxt "
+        "beside the data. The drift and skew\n# thresholds are sized for splits of about "
+        f"{split_rows} rows (components/validation_gate/drift.py): much smaller\n# batches "
+        "are noisier and may need looser ones.\n"
+    )
+    return header + text_format.MessageToString(recorded), spec
+
+
+def csv_column_names(data_root: str) -> list[str]:
+    """The columns of the CSV files in `data_root`, as their (first) header names them."""
+    from components.checked_csv_example_gen.csv_to_examples import read_column_names
+
+    return read_column_names(_csv_files(data_root)[0])
+
+
+def _csv_files(data_root: str) -> list[str]:
+    return sorted(glob.glob(os.path.join(data_root, DATA_FILE_PATTERN)))
+
+
+def _in_column_order(schema: schema_pb2.Schema, columns: list[str]) -> schema_pb2.Schema:
+    """`schema` with its features, and the string domains named after them, in the order of
+    the CSV's columns (TFDV lists them alphabetically): the model takes its inputs in that
+    order, as it does with a schema SchemaGen inferred."""
+    position = {name: index for index, name in enumerate(columns)}
+    ordered = schema_pb2.Schema()
+    ordered.CopyFrom(schema)
+    for field in (ordered.feature, ordered.string_domain):
+        items = sorted(field, key=lambda item: position.get(item.name, len(position)))
+        del field[:]
+        field.extend(items)
+    return ordered
+
+
+def examples_statistics(data_root: str):
+    """TFDV statistics of the tf.Examples CsvExampleGen makes of the CSV files in `data_root`
+    (all rows, one dataset), as StatisticsGen computes them.
+
+    From the examples rather than from TFDV's own CSV reader, which differs in two ways: a
+    missing value is an absent feature to it but a feature with no values in the examples
+    (inferred from the former, every row with a missing value would fail validation), and it
+    keeps a byte-order mark in the first column's name."""
+    import tempfile
+
+    import tensorflow as tf
+    import tensorflow_data_validation as tfdv
+
+    from components.checked_csv_example_gen.csv_to_examples import encoded_examples
+
+    csv_files = _csv_files(data_root)
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "examples.tfrecord")
+        with tf.io.TFRecordWriter(path) as writer:
+            for record in encoded_examples(csv_files):
+                writer.write(record)
+        return tfdv.generate_statistics_from_tfrecord(data_location=path)
 
 
 # In a features file, what a column can be declared as: a kind, or left out of the model.
@@ -142,26 +203,6 @@ def read_features_file(path: str) -> tuple[tuple[tuple[str, str], ...], tuple[st
     overrides = tuple((column, kind) for column, kind in declared.items() if kind != EXCLUDED)
     excluded = tuple(column for column, kind in declared.items() if kind == EXCLUDED)
     return overrides, excluded
-
-
-def _as_example_gen_writes_missing_values(statistics) -> None:
-    """Make statistics computed from CSV describe the tf.Examples CsvExampleGen makes of it.
-
-    A missing CSV value is a missing feature to TFDV's CSV reader, but CsvExampleGen writes it
-    as a feature with no values. SchemaGen, seeing the latter, infers the column present in
-    every example with 0 or 1 values; from the former TFDV would infer exactly one value when
-    present, which every row with a missing value then violates (FEATURE_TYPE_LOW_NUMBER_VALUES).
-    """
-    for dataset in statistics.datasets:
-        for feature in dataset.features:
-            kind = feature.WhichOneof("stats")
-            if kind not in ("num_stats", "string_stats"):
-                continue
-            common = getattr(feature, kind).common_stats
-            if common.num_missing:
-                common.num_non_missing += int(common.num_missing)
-                common.num_missing = 0
-                common.min_num_values = 0
 
 
 def describe_spec(spec: DatasetSpec) -> str:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.schema import describe_schema_value
@@ -108,16 +109,19 @@ def _print_schema(console: Console, schema: dict[str, Any] | None) -> None:
     if schema is None:
         console.print("Schema: none")
         return
+    if schema.get("origin"):
+        console.print(f"Validated against: {escape(schema['origin']['description'])}")
     table = Table(title=f"Schema: {schema['source']}", title_justify="left")
-    for column in ("feature", "type", "presence", "domain", "environments"):
+    for column in ("feature", "type", "presence", "domain", "environments", "drift, skew"):
         table.add_column(column)
     for name, feature in schema["features"].items():
         table.add_row(
             name,
             feature["type"],
             feature["presence"],
-            feature["domain"] or "",
+            escape(feature["domain"] or ""),
             describe_schema_value("environments", feature["environments"]),
+            describe_schema_value("thresholds", feature["thresholds"]),
         )
     console.print(table)
     differences = schema["differences_from_inferred"]

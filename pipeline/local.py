@@ -1,6 +1,7 @@
 """Run the pipeline on this machine: LocalDagRunner, Beam's DirectRunner, SQLite ML Metadata."""
 
 import contextlib
+import dataclasses
 import datetime
 import fcntl
 import json
@@ -14,6 +15,18 @@ from typing import TextIO
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
 from components.dataset_spec import DatasetSpecError
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
+from pipeline.kept_schema import (
+    CURATED,
+    INFERRED,
+    KEPT,
+    KeptSchemaError,
+    SchemaChoice,
+    keep_schema,
+    kept_choice,
+    kept_schema_path,
+    note_first_run,
+    record_choice_in_run,
+)
 from pipeline.progress import NodeProgress
 from pipeline.run_summary import RunSummary
 
@@ -91,13 +104,9 @@ def run_locally(
     try:
         with exclusive_output_dir(config.output_dir):
             check_local_csv_files(config)
-            if config.schema_path:
-                # A label or column name that does not fit the schema fails here, in a second.
-                from pipeline.dataset import dataset_spec, read_schema_text
-
-                dataset_spec(config, read_schema_text(config.schema_path))
-            return _run_with_output_dir_held(config, summary_json, verbose)
-    except (RunInProgressError, CsvDataError, DatasetSpecError) as error:
+            schema = _schema_given_or_kept(config)
+            return _run_with_output_dir_held(config, schema, summary_json, verbose)
+    except (RunInProgressError, CsvDataError, DatasetSpecError, KeptSchemaError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
         if summary_json:
             _write_summary(_not_started_summary(str(error)), summary_json)
@@ -112,8 +121,27 @@ def check_local_csv_files(config: PipelineConfig) -> None:
             check_csv_folder(data_root, DATA_FILE_PATTERN)
 
 
+def _schema_given_or_kept(config: PipelineConfig) -> tuple[str, str] | None:
+    """(text, origin) of the schema given to this run (CURATED) or kept by its pipeline (KEPT);
+    None when there is neither and the run must infer one. A label or column name that does
+    not fit it fails here, in a second."""
+    from pipeline.dataset import dataset_spec, read_schema_text
+
+    if config.schema_path:
+        text, origin = read_schema_text(config.schema_path), CURATED
+    elif (kept := kept_choice(config)) is not None:
+        text, origin = read_schema_text(kept.path), KEPT
+    else:
+        return None
+    dataset_spec(config, text, config.schema_path or kept_schema_path(config))
+    return text, origin
+
+
 def _run_with_output_dir_held(
-    config: PipelineConfig, summary_json: str | None, verbose: bool
+    config: PipelineConfig,
+    schema: tuple[str, str] | None,
+    summary_json: str | None,
+    verbose: bool,
 ) -> int:
     started = datetime.datetime.now()
     log_file = os.path.join(config.logs_dir, f"run-{started:%Y%m%d-%H%M%S}.log")
@@ -126,9 +154,10 @@ def _run_with_output_dir_held(
         progress = NodeProgress(terminal)
         _configure_logging(log_file if verbose else None, progress)
         wall_started = time.monotonic()
-        if not config.schema_path:
-            config = _infer_schema(config, terminal)
-        summary = _run_and_summarize(config, progress, started)
+        choice = _choose_schema(config, schema, terminal)
+        summary = _run_and_summarize(
+            dataclasses.replace(config, schema_path=choice.path), choice, progress, started
+        )
         summary.wall_seconds = round(time.monotonic() - wall_started, 1)
         summary.log_file = log_file
         summary.output_dir = config.output_dir
@@ -140,19 +169,40 @@ def _run_with_output_dir_held(
     return 0 if summary.status == "succeeded" else 1
 
 
-def _infer_schema(config: PipelineConfig, terminal: TextIO) -> PipelineConfig:
-    """Infer the schema the run will use, write it out, and say what the model will take."""
-    from pipeline.dataset import describe_spec, infer_schema_for_run
+def _choose_schema(
+    config: PipelineConfig, schema: tuple[str, str] | None, terminal: TextIO
+) -> SchemaChoice:
+    """The schema this run validates against: a curated one becomes the pipeline's, a kept one
+    stays; without either, the pipeline's first run infers one from its data and keeps it."""
+    if schema is None:
+        return _infer_and_keep_schema(config, terminal)
+    text, origin = schema
+    if origin == KEPT:
+        choice = kept_choice(config)
+        terminal.write(f"  schema: {choice.path} (kept: this pipeline's)\n")
+        return choice
+    choice = keep_schema(config, text, CURATED, config.schema_path)
+    terminal.write(f"  schema: {config.schema_path} (curated), kept as {choice.path}\n")
+    return choice
+
+
+def _infer_and_keep_schema(config: PipelineConfig, terminal: TextIO) -> SchemaChoice:
+    """Infer the schema of the pipeline's first run, keep it, and say what that means."""
+    from pipeline.dataset import describe_spec, infer_schema_text
 
     inferring_started = time.monotonic()
-    terminal.write("  inferring the schema from the data (no --schema given) ...\n")
-    config, spec = infer_schema_for_run(config)
+    terminal.write("  inferring the schema from the data (the pipeline's first run) ...\n")
+    text, spec = infer_schema_text(config)
+    choice = keep_schema(config, text, INFERRED, config.data_root)
     terminal.write(
-        f"  schema written to {config.schema_path} "
-        f"({time.monotonic() - inferring_started:.1f} s): review it, then pass it with --schema\n"
+        f"  schema inferred in {time.monotonic() - inferring_started:.1f} s and kept as "
+        f"{choice.path}:\n  this data now defines normal. Later runs of '{config.pipeline_name}' "
+        "are validated against it and stopped when their data drifts from it; review it, and\n"
+        "  change it only by passing a schema (--schema FILE; `python -m pipeline "
+        "propose-schema` writes one accepting a stopped run's anomalies)\n"
         f"  {describe_spec(spec)}\n"
     )
-    return config
+    return choice
 
 
 def _write_summary(summary: RunSummary, path: str) -> None:
@@ -174,8 +224,14 @@ def _not_started_summary(error: str | None) -> RunSummary:
     )
 
 
-def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: datetime.datetime):
-    """Build and run the pipeline; whatever happens, read back what ML Metadata recorded."""
+def _run_and_summarize(
+    config: PipelineConfig,
+    schema: SchemaChoice,
+    progress: NodeProgress,
+    started: datetime.datetime,
+):
+    """Build and run the pipeline; whatever happens, record which schema the run used and read
+    back what ML Metadata recorded."""
     from pipeline.summary import (
         describe_error,
         latest_run_id,
@@ -212,6 +268,7 @@ def _run_and_summarize(config: PipelineConfig, progress: NodeProgress, started: 
         summary = _not_started_summary(describe_error(error) if error else None)
         summary.failed_node = progress.running_node
         return summary
+    record_choice_in_run(config.metadata_path, run_id, note_first_run(config, schema, run_id))
     return summarize_run(
         config.metadata_path,
         config.pipeline_name,

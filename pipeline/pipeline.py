@@ -31,7 +31,7 @@ from components.fingerprinted_import_schema_gen.component import FingerprintedIm
 from components.validation_gate.baseline import LatestOrNothingStrategy
 from components.validation_gate.component import ValidatedStatistics, ValidationGate
 from pipeline.code_fingerprint import code_fingerprint
-from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
+from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
 from pipeline.dataset import dataset_spec, read_schema_text, schema_fingerprint
 from pipeline.evaluation import create_eval_config
 
@@ -68,7 +68,7 @@ def create_pipeline(
     spec = dataset_spec(config, schema_text)
     spec_config = {DATASET_SPEC_KEY: spec.to_json()}
     example_gen = _csv_example_gen(
-        config.data_root, {"train": 2, "eval": 1}, config.tfx_csv_reader
+        config.data_root, SPLIT_HASH_BUCKETS, config.tfx_csv_reader
     ).with_id("CsvExampleGen")
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     # Always inferred, so the curated schema can be compared with what the data says.

@@ -19,6 +19,8 @@ from pipeline.summary import (
     node_result,
     open_store,
     output_artifacts,
+    run_contexts,
+    schema_of_run,
 )
 
 # Pusher is the pipeline's last node: a run that has not recorded it did not finish.
@@ -57,17 +59,8 @@ def open_output_dir(output_dir: str, pipeline_name: str) -> metadata_store.Metad
 
 def list_runs(store: metadata_store.MetadataStore, pipeline_name: str) -> list[dict[str, Any]]:
     """Every run of the pipeline, oldest first: number, id, start, state and seconds."""
-    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
-    contexts = sorted(
-        (
-            c
-            for c in store.get_children_contexts_by_context(pipeline.id)
-            if c.type == "pipeline_run"
-        ),
-        key=lambda c: (c.create_time_since_epoch, c.id),
-    )
     runs = []
-    for number, context in enumerate(contexts, start=1):
+    for number, context in enumerate(run_contexts(store, pipeline_name), start=1):
         executions = node_executions(store, context.name, pipeline_name)
         states = {
             metadata_store_pb2.Execution.State.Name(e.last_known_state) for e in executions.values()
@@ -167,6 +160,7 @@ def read_run_record(
         schema = read_schema(used_uri)
         schema["source"] = "curated (ImportSchemaGen)" if curated_uri else "inferred (SchemaGen)"
         schema["uri"] = used_uri
+        schema["origin"] = schema_of_run(store, pipeline_name, this_run["run_id"], executions)
         schema["differences_from_inferred"] = (
             schema_differences(schema, read_schema(inferred_uri))
             if curated_uri and inferred_uri

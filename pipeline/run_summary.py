@@ -20,6 +20,9 @@ class RunSummary:
     blessed: bool
     blessing_reason: str
     pushed_model: str | None
+    # Which schema the run validated against and where it came from (summary.schema_of_run).
+    schema: dict[str, Any] | None = None
+    pipeline_name: str | None = None
     failed_node: str | None = None
     error: str | None = None
     log_file: str | None = None

@@ -35,8 +35,22 @@ def summarize_schema(schema: schema_pb2.Schema) -> dict[str, Any]:
             "domain": _domain(feature, string_domains),
             "shape": [dim.size for dim in feature.shape.dim] if feature.HasField("shape") else None,
             "environments": in_environments,
+            "thresholds": _thresholds(feature),
         }
     return {"environments": environments, "features": features}
+
+
+def _thresholds(feature: schema_pb2.Feature) -> dict[str, str]:
+    """The drift and skew thresholds of a feature, e.g. {"drift": "L-infinity 0.2"}."""
+    thresholds = {}
+    for name in ("drift", "skew"):
+        comparator = getattr(feature, f"{name}_comparator")
+        if comparator.HasField("infinity_norm"):
+            thresholds[name] = f"L-infinity {comparator.infinity_norm.threshold:g}"
+        elif comparator.HasField("jensen_shannon_divergence"):
+            threshold = comparator.jensen_shannon_divergence.threshold
+            thresholds[name] = f"Jensen-Shannon {threshold:g}"
+    return thresholds
 
 
 def _presence(feature: schema_pb2.Feature) -> str:
@@ -66,6 +80,8 @@ def describe_schema_value(field: str, value: Any) -> str:
     """A schema field's value in words; a feature with no environments is in every one."""
     if field == "environments":
         return ", ".join(value) or "any"
+    if field == "thresholds":
+        return ", ".join(f"{kind} {threshold}" for kind, threshold in value.items()) or "none"
     return "" if value is None else str(value)
 
 

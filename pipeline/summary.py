@@ -8,12 +8,18 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components.validation_gate.anomalies import read_anomalies
+from pipeline.config import PipelineConfig
 from pipeline.evaluation_results import read_blessing, read_metrics
+from pipeline.kept_schema import choice_of_run, describe_choice
 from pipeline.predict import read_serving_info
 from pipeline.run_summary import RunSummary
 from pipeline.training_results import SERVING_MODEL_SUBDIR
 
 NOT_RUN = "NOT_RUN"
+# The node that imports the schema a run validates against, and its property naming the file.
+SCHEMA_NODE = "ImportSchemaGen"
+SCHEMA_FILE_PROPERTY = "schema_file"
+GATE_NODE = "ValidationGate"
 # ML Metadata execution states of a node that produced its outputs (a cache hit reuses them).
 SUCCEEDED_STATES = ("COMPLETE", "CACHED")
 
@@ -26,21 +32,69 @@ def open_store(metadata_path: str) -> metadata_store.MetadataStore:
     return metadata_store.MetadataStore(config)
 
 
+def run_contexts(
+    store: metadata_store.MetadataStore, pipeline_name: str
+) -> list[metadata_store_pb2.Context]:
+    """The pipeline_run contexts of `pipeline_name`, oldest first: run N is the N-th."""
+    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline is None:
+        return []
+    return sorted(
+        (
+            context
+            for context in store.get_children_contexts_by_context(pipeline.id)
+            if context.type == "pipeline_run"
+        ),
+        key=lambda c: (c.create_time_since_epoch, c.id),
+    )
+
+
 def latest_run_id(
     store: metadata_store.MetadataStore, pipeline_name: str, not_before_ms: int = 0
 ) -> str | None:
     """The id of the newest run of `pipeline_name` recorded in ML Metadata, if it started at
     or after `not_before_ms` (milliseconds since the epoch)."""
-    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
-    if pipeline is None:
-        return None
     runs = [
-        context
-        for context in store.get_children_contexts_by_context(pipeline.id)
-        if context.type == "pipeline_run"
+        run
+        for run in run_contexts(store, pipeline_name)
+        if run.create_time_since_epoch >= not_before_ms
     ]
-    runs = [run for run in runs if run.create_time_since_epoch >= not_before_ms]
-    return max(runs, key=lambda c: (c.create_time_since_epoch, c.id)).name if runs else None
+    return runs[-1].name if runs else None
+
+
+def imported_schema_file(execution: metadata_store_pb2.Execution) -> str | None:
+    """The schema file an ImportSchemaGen execution was given: TFX records it as an execution
+    property, in `properties` or `custom_properties` depending on the execution type."""
+    for properties in (execution.properties, execution.custom_properties):
+        if SCHEMA_FILE_PROPERTY in properties and properties[SCHEMA_FILE_PROPERTY].string_value:
+            return properties[SCHEMA_FILE_PROPERTY].string_value
+    return None
+
+
+def schema_of_run(
+    store: metadata_store.MetadataStore,
+    pipeline_name: str,
+    run_id: str,
+    executions: dict[str, metadata_store_pb2.Execution],
+) -> dict[str, Any] | None:
+    """Which schema run `run_id` validated against and where it came from (see
+    pipeline/kept_schema.py); the schema file alone for a run that recorded no choice."""
+    runs = run_contexts(store, pipeline_name)
+    numbers = {run.name: number for number, run in enumerate(runs, start=1)}
+    this_run = next((run for run in runs if run.name == run_id), None)
+    path = imported_schema_file(executions[SCHEMA_NODE]) if SCHEMA_NODE in executions else None
+    choice = choice_of_run(this_run) if this_run else None
+    if choice is None:
+        return None if path is None else {"path": path, "description": f"the file {path}"}
+    return {
+        "origin": choice.origin,
+        "source": choice.source,
+        "made_as": choice.made_as,
+        "since_run": choice.since_run,
+        "since_run_number": numbers.get(choice.since_run or ""),
+        "path": path,
+        "description": describe_choice(choice, numbers),
+    }
 
 
 def node_executions(
@@ -131,6 +185,8 @@ def summarize_run(
         if properties["pushed"].int_value == 1:
             pushed_model = properties["pushed_destination"].string_value
 
+    schema = schema_of_run(store, pipeline_name, run_id, executions) if run_id else None
+
     failed = error is not None or any(
         node["state"] not in SUCCEEDED_STATES for node in nodes.values()
     )
@@ -141,12 +197,14 @@ def summarize_run(
     return RunSummary(
         status="failed" if failed else "succeeded",
         run_id=run_id,
+        pipeline_name=pipeline_name,
         nodes=nodes,
         anomalies=anomalies,
         metrics=metrics,
         blessed=blessed,
         blessing_reason=blessing_reason,
         pushed_model=pushed_model,
+        schema=schema,
         failed_node=failed_node,
         error=None if error is None else describe_error(error),
     )
@@ -177,6 +235,10 @@ def format_summary(summary: RunSummary) -> str:
         seconds = "" if result["seconds"] is None else f"{result['seconds']:8.1f}"
         lines.append(f"  {node:<32} {result['state']:<10} {seconds}")
     lines.append("")
+    if summary.schema:
+        lines.append(f"Schema: {summary.schema['description']}")
+        if summary.schema.get("path"):
+            lines.append(f"  {summary.schema['path']}")
     if summary.anomalies:
         lines.append(f"Anomalies: {len(summary.anomalies)}")
         for anomaly in summary.anomalies:
@@ -207,6 +269,13 @@ def format_summary(summary: RunSummary) -> str:
     lines.append(f"Pushed model: {summary.pushed_model or 'none'}")
     if summary.status == "failed":
         lines.append(f"FAILED at {summary.failed_node or 'pipeline set-up'}: {summary.error}")
+        if summary.failed_node == GATE_NODE and summary.output_dir:
+            lines.append(
+                "To accept what the gate found (after checking the data is right): python -m "
+                f"pipeline propose-schema --output-dir {summary.output_dir}"
+                f"{_pipeline_flag(summary)} --output proposed_schema.pbtxt, review it, then "
+                "pass it with --schema"
+            )
     if summary.log_file:
         lines.append(f"Full log: {summary.log_file}")
     if summary.output_dir and summary.run_id:
@@ -217,6 +286,12 @@ def format_summary(summary: RunSummary) -> str:
     if summary.wall_seconds is not None:
         lines.append(f"Wall time: {summary.wall_seconds:.1f} s")
     return "\n".join(lines)
+
+
+def _pipeline_flag(summary: RunSummary) -> str:
+    if summary.pipeline_name in (None, PipelineConfig.pipeline_name):
+        return ""
+    return f" --pipeline-name {summary.pipeline_name}"
 
 
 def _fmt(value: float | None) -> str:

@@ -1,6 +1,10 @@
 """Faults, end to end, on one output directory that already serves a model: thirteen kinds of
 bad input, a worse candidate model, a run killed during training, and a data file rewritten
-behind the cache's back. None of them may push a model or lose the one being served."""
+behind the cache's back. None of them may push a model or lose the one being served.
+
+The bad inputs run twice: against the curated schema, and on a pipeline given no schema
+anywhere, which validates against the schema its first run inferred and kept (with two more:
+one column's unit changed, and a label class never seen)."""
 
 import csv
 import dataclasses
@@ -25,6 +29,8 @@ COLUMNS = [*IRIS_FEATURES, IRIS_SPEC.label]
 # Nodes that produce the data and its validation; the gate and resolvers run every time.
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen", "ExampleValidator")
 AFTER_THE_GATE = ("Transform", "Trainer", "Evaluator", "Pusher")
+# The bootstrap resample of the Iris rows that a pipeline keeping its first schema takes in.
+RESAMPLE_SEED = 1
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +73,9 @@ class BadInput:
     refused: str | None = None
     # Or stopped by the gate: (feature, anomaly kind) pairs it must name.
     stopped: frozenset[tuple[str, str]] = frozenset()
+    # What the gate must name when the schema is the one inferred from the first run's data,
+    # where it differs: an inferred schema has no value ranges, only drift thresholds.
+    stopped_by_kept_schema: frozenset[tuple[str, str]] | None = None
 
 
 def _extra_field_on_line_17(rows):
@@ -100,6 +109,8 @@ BAD_INPUTS = [
                 ("sepal_length", "FLOAT_TYPE_STRING_NOT_FLOAT"),
             }
         ),
+        # FLOAT_TYPE_STRING_NOT_FLOAT comes with a float_domain, which inference does not set.
+        stopped_by_kept_schema=frozenset({("sepal_length", "UNEXPECTED_DATA_TYPE")}),
     ),
     BadInput(
         "empty values",
@@ -121,6 +132,9 @@ BAD_INPUTS = [
                 ("sepal_length", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"),
             }
         ),  # fmt: skip
+        stopped_by_kept_schema=frozenset(
+            {("sepal_length", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")}
+        ),
     ),
     BadInput(
         "a unit change (values x10)",
@@ -132,6 +146,9 @@ BAD_INPUTS = [
             (feature, kind)
             for feature in COLUMNS[:4]
             for kind in ("FLOAT_TYPE_BIG_FLOAT", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")
+        ),
+        stopped_by_kept_schema=frozenset(
+            (feature, "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH") for feature in COLUMNS[:4]
         ),
     ),
     BadInput(
@@ -164,6 +181,33 @@ BAD_INPUTS = [
 ]
 
 
+def _a_new_label_class(rows):
+    """The rows and, as a fourth species, 30 more: versicolor rows 10 % larger."""
+    versicolor = [row for row in rows if row["species"] == "versicolor"][:30]
+    hybrids = [
+        {**{k: f"{float(row[k]) * 1.1:.1f}" for k in COLUMNS[:4]}, "species": "hybrid"}
+        for row in versicolor
+    ]
+    return csv_text([*rows, *hybrids])
+
+
+# Bad inputs only a schema that the first run inferred has to catch by drift and domains.
+BAD_INPUTS_FOR_A_KEPT_SCHEMA = [
+    BadInput(
+        "one column's unit changed (petal_length x10)",
+        lambda rows: csv_text(
+            [{**row, "petal_length": f"{float(row['petal_length']) * 10:.1f}"} for row in rows]
+        ),
+        stopped=frozenset({("petal_length", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH")}),
+    ),
+    BadInput(
+        "a new label class",
+        _a_new_label_class,
+        stopped=frozenset({("species", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")}),
+    ),
+]
+
+
 def gate_findings(error: str) -> set[tuple[str, str]]:
     """(feature, kind) pairs from the gate's '  [split] feature: KIND, KIND: description'."""
     return {
@@ -189,22 +233,35 @@ def test_bad_input_is_refused_or_stopped_and_the_served_model_stays(
 
     run = run_pipeline(output_dir, "--data-root", str(folder), "--schema", str(CURATED_SCHEMA))
 
-    if bad.refused:
-        message = bad.refused.format(file=folder / "iris.csv", folder=folder)
+    assert_refused_or_stopped(run, bad.refused, bad.stopped, folder, output_dir, runs_before)
+    assert served_versions(output_dir) == versions_before
+
+
+def assert_refused_or_stopped(
+    run: Run,
+    refused: str | None,
+    stopped: frozenset[tuple[str, str]],
+    folder: pathlib.Path,
+    output_dir: pathlib.Path,
+    runs_before: int,
+) -> None:
+    """Refused before the run with exit status 2 and exactly the message `refused` (nothing
+    reaches ML Metadata), or stopped by the gate with exit status 1, naming `stopped`, with
+    nothing after the gate run; nothing pushed either way."""
+    if refused:
         assert run.returncode == 2, run.stdout
-        assert run.summary["error"] == message
+        assert run.summary["error"] == refused.format(file=folder / "iris.csv", folder=folder)
         assert run.summary["nodes"] == {}
-        assert pipeline_runs(output_dir) == runs_before  # nothing reached ML Metadata
+        assert pipeline_runs(output_dir) == runs_before
     else:
         assert run.returncode == 1, run.stdout
         assert run.summary["failed_node"] == "ValidationGate"
         assert run.summary["error"].startswith("AnomaliesFoundError: ")
-        assert bad.stopped <= gate_findings(run.summary["error"]), run.summary["error"]
+        assert stopped <= gate_findings(run.summary["error"]), run.summary["error"]
         assert {node: run.states[node] for node in AFTER_THE_GATE} == {
             node: "NOT_RUN" for node in AFTER_THE_GATE
         }
     assert run.summary["pushed_model"] is None
-    assert served_versions(output_dir) == versions_before
 
 
 def test_after_bad_input_the_served_model_loads_and_the_next_good_run_succeeds(served, iris_rows):
@@ -404,3 +461,133 @@ def test_editing_code_the_trainer_or_transform_imports_runs_them_again(served, t
         "COMPLETE",
         "COMPLETE",
     )
+
+
+# The same bad inputs on a pipeline given no schema anywhere: its first run infers one, keeps
+# it, and every later run is validated against it (and its drift thresholds).
+@pytest.fixture(scope="module")
+def served_without_schema(tmp_path_factory, iris_rows) -> tuple[pathlib.Path, Run]:
+    """An output directory whose first run, on a folder with the Iris rows and no schema,
+    inferred and kept a schema, and pushed a model."""
+    base = tmp_path_factory.mktemp("kept_schema")
+    folder = base / "first"
+    folder.mkdir()
+    (folder / "iris.csv").write_text(csv_text(iris_rows))
+    output_dir = base / "outputs"
+    run = run_pipeline(output_dir, "--data-root", str(folder))
+    assert run.returncode == 0, run.stdout
+    assert run.summary["schema"]["origin"] == "inferred"
+    assert "this data now defines normal" in run.stdout
+    assert run.summary["pushed_model"]
+    return output_dir, run
+
+
+@pytest.fixture(scope="module")
+def runs_stopped_on_the_kept_schema() -> dict[str, Run]:
+    """The runs of test_bad_input_against_the_kept_schema, by case name."""
+    return {}
+
+
+def validated_statistics(output_dir: pathlib.Path) -> int:
+    """How many drift baselines (statistics that passed a gate) ML Metadata holds."""
+    store = open_store(str(output_dir / "metadata.sqlite"))
+    return len(store.get_artifacts_by_type("gate.ValidatedStatistics"))
+
+
+@pytest.mark.parametrize(
+    "bad", [*BAD_INPUTS, *BAD_INPUTS_FOR_A_KEPT_SCHEMA], ids=lambda bad: bad.name
+)
+def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_nothing(
+    bad, served_without_schema, runs_stopped_on_the_kept_schema, tmp_path, iris_rows
+):
+    output_dir, first = served_without_schema
+    kept_schema = output_dir / "schema" / "iris" / "schema.pbtxt"
+    kept_before = kept_schema.read_bytes()
+    versions_before, runs_before = served_versions(output_dir), pipeline_runs(output_dir)
+    baselines_before = validated_statistics(output_dir)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    text = bad.csv(iris_rows)
+    if text is not None:
+        (folder / "iris.csv").write_text(text)
+
+    run = run_pipeline(output_dir, "--data-root", str(folder))
+
+    stopped = bad.stopped if bad.stopped_by_kept_schema is None else bad.stopped_by_kept_schema
+    assert_refused_or_stopped(run, bad.refused, stopped, folder, output_dir, runs_before)
+    if not bad.refused:
+        # Validated against the first run's schema, not one inferred from this data.
+        assert run.summary["schema"]["origin"] == "kept"
+        assert run.summary["schema"]["since_run"] == first.summary["run_id"]
+        runs_stopped_on_the_kept_schema[bad.name] = run
+    assert kept_schema.read_bytes() == kept_before
+    assert validated_statistics(output_dir) == baselines_before  # the drift baseline stays
+    assert served_versions(output_dir) == versions_before
+
+
+def test_a_stopped_runs_new_label_class_is_accepted_by_a_proposed_schema(
+    served_without_schema, runs_stopped_on_the_kept_schema, tmp_path
+):
+    output_dir, _ = served_without_schema
+    stopped = runs_stopped_on_the_kept_schema.get("a new label class")
+    if stopped is None:
+        pytest.skip("runs after test_bad_input_against_the_kept_schema[a new label class]")
+    proposed = tmp_path / "proposed.pbtxt"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "propose-schema",
+            "--output-dir",
+            str(output_dir),
+            "--run",
+            stopped.summary["run_id"],
+            "--output",
+            str(proposed),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "hybrid" in process.stdout
+    import tensorflow_data_validation as tfdv
+
+    schema = tfdv.load_schema_text(str(proposed))
+    species = next(feature for feature in schema.feature if feature.name == "species")
+    domain = next(d for d in schema.string_domain if d.name == species.domain)
+    assert sorted(domain.value) == ["hybrid", "setosa", "versicolor", "virginica"]
+    # The drift thresholds the inferred schema had are kept.
+    assert species.drift_comparator.HasField("infinity_norm")
+
+
+def test_after_bad_input_the_kept_schema_still_serves_and_a_resample_is_pushed(
+    served_without_schema, tmp_path, iris_rows
+):
+    import random
+
+    import tensorflow as tf
+
+    output_dir, first = served_without_schema
+    model = tf.saved_model.load(served_versions(output_dir)[-1])
+    assert served_versions(output_dir)[-1] == first.summary["pushed_model"]
+    predicted = model.signatures["serving_default"](examples=serialized_examples(iris_rows))
+    names = [name.decode() for name in predicted["class_name"].numpy()]
+    assert sum(n == row["species"] for n, row in zip(names, iris_rows, strict=True)) >= 140
+
+    # New rows from the same distribution: a bootstrap resample of the good data.
+    generator = random.Random(RESAMPLE_SEED)
+    folder = tmp_path / "resample"
+    folder.mkdir()
+    (folder / "iris.csv").write_text(csv_text(generator.choices(iris_rows, k=len(iris_rows))))
+    resample = run_pipeline(output_dir, "--data-root", str(folder))
+    assert resample.returncode == 0, resample.stdout
+    assert resample.states["ValidationGate"] == "COMPLETE"
+    assert resample.summary["schema"]["origin"] == "kept"
+    assert resample.summary["blessed"] is True, resample.summary["blessing_reason"]
+    # Compared with the model the first run pushed, on the resample's eval rows.
+    assert resample.summary["metrics"]["baseline"]["accuracy_change"] >= 0
+    assert served_versions(output_dir)[-1] == resample.summary["pushed_model"]

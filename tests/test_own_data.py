@@ -51,7 +51,7 @@ def churn(tmp_path_factory, churn_data) -> tuple[pathlib.Path, Run]:
 
 
 def written_schema(output_dir: pathlib.Path) -> dict[str, schema_pb2.Feature]:
-    text = (output_dir / "dataset" / "schema.pbtxt").read_text()
+    text = (output_dir / "schema" / "iris" / "schema.pbtxt").read_text()
     return {f.name: f for f in text_format.Parse(text, schema_pb2.Schema()).feature}
 
 
@@ -97,7 +97,8 @@ def test_penguins_reach_090_accuracy_by_naming_the_label(penguins):
 @pytest.mark.e2e
 def test_penguins_schema_is_inferred_written_and_read_as_the_rules_say(penguins):
     output_dir, run = penguins
-    assert f"schema written to {output_dir / 'dataset' / 'schema.pbtxt'}" in run.stdout
+    assert f"kept as {output_dir / 'schema' / 'iris' / 'schema.pbtxt'}" in run.stdout
+    assert run.summary["schema"]["origin"] == "inferred"
     for line in (
         "label species (string): Adelie, Chinstrap, Gentoo",
         "island: categorical, one_hot",
@@ -162,10 +163,14 @@ def test_a_whole_number_label_is_served_as_its_class_id(churn, churn_data):
 
 
 @pytest.mark.e2e
-def test_a_rerun_on_the_same_data_infers_the_same_schema_and_is_cached(churn, churn_data):
-    output_dir, _ = churn
+def test_a_rerun_on_the_same_data_keeps_the_first_schema_and_is_cached(churn, churn_data):
+    output_dir, first = churn
     rerun = run_pipeline(output_dir, "--data-root", str(churn_data), "--label", "churned")
     assert rerun.returncode == 0, rerun.stdout
+    assert rerun.summary["schema"]["origin"] == "kept"
+    assert rerun.summary["schema"]["description"] == (
+        f"kept from run 1 ({first.summary['run_id']}): inferred from {churn_data}"
+    )
     for node in ("CsvExampleGen", "ImportSchemaGen", "Transform", "Trainer"):
         assert rerun.states[node] == "CACHED", node
 

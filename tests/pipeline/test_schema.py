@@ -3,7 +3,7 @@
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from pipeline.schema import schema_differences, summarize_schema
+from pipeline.schema import describe_schema_value, schema_differences, summarize_schema
 from tests.conftest import REPO_ROOT
 
 INFERRED = """
@@ -32,9 +32,15 @@ def test_the_curated_iris_schema_in_words():
         "domain": "[3, 9]",
         "shape": [1],
         "environments": ["TRAINING", "SERVING"],
+        "thresholds": {"drift": "Jensen-Shannon 0.25", "skew": "Jensen-Shannon 0.25"},
     }
     assert schema["features"]["species"]["domain"] == "setosa, versicolor, virginica"
     assert schema["features"]["species"]["environments"] == ["TRAINING"]
+    assert schema["features"]["species"]["thresholds"] == {"drift": "L-infinity 0.2"}
+    assert describe_schema_value("thresholds", schema["features"]["species"]["thresholds"]) == (
+        "drift L-infinity 0.2"
+    )
+    assert describe_schema_value("thresholds", {}) == "none"
 
 
 def test_a_feature_without_presence_or_shape_is_optional_and_unshaped():
