@@ -489,11 +489,9 @@ def format_proposal(proposal: Proposal, schema_file: str) -> str:
             f"  {command}",
         ]
     elif drift_kinds:
+        # No --schema: the run keeps the schema it validated against (pipeline/kept_schema.py).
         command = run_command(
-            findings.output_dir,
-            findings.pipeline_name,
-            findings.schema_source,
-            allowed_kinds=drift_kinds,
+            findings.output_dir, findings.pipeline_name, allowed_kinds=drift_kinds
         )
         lines += [
             "To accept the shift (with the run's other flags, e.g. --data-root):",

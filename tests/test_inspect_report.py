@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from tests.browser import HeadlessChromium
-from tests.conftest import DEFAULT_NODES, IRIS_FEATURES, IRIS_SPEC, REPO_ROOT
+from tests.conftest import CURATED_SCHEMA, DEFAULT_NODES, IRIS_FEATURES, IRIS_SPEC, REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -93,6 +93,14 @@ def test_inspect_json_statistics_match_the_csv(first_run_record, iris_rows):
 def test_inspect_json_schema_and_its_differences_from_the_inferred_one(first_run_record):
     schema = first_run_record["schema"]
     assert schema["source"] == "curated (ImportSchemaGen)"
+    # Where it came from: the curated file beside the sample data, which the pipeline keeps.
+    assert schema["origin"]["origin"] == "curated"
+    assert schema["origin"]["description"] == f"curated file {CURATED_SCHEMA}"
+    assert schema["origin"]["path"].endswith("/schema/iris/schema.pbtxt")
+    assert schema["features"]["sepal_length"]["thresholds"] == {
+        "drift": "Jensen-Shannon 0.25",
+        "skew": "Jensen-Shannon 0.25",
+    }
     assert schema["environments"] == ["TRAINING", "SERVING"]
     assert schema["features"]["species"]["domain"] == "setosa, versicolor, virginica"
     assert schema["features"]["species"]["environments"] == ["TRAINING"]
@@ -167,6 +175,7 @@ def test_inspect_prints_tables_of_the_latest_run(cached_reruns, output_dir):
         "Runs",
         "Nodes",
         "Statistics: train, 97 rows, numeric features",
+        "Validated against: curated file",
         "Schema: curated (ImportSchemaGen)",
         "Curated schema vs inferred",
         "Anomalies: none",

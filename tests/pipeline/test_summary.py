@@ -94,3 +94,35 @@ def test_change_threshold_failure_names_the_drop_and_the_slice():
         "sparse_categorical_accuracy dropped 0.0377 below the last blessed model's, "
         "more than the 0 allowed (species=virginica)"
     )
+
+
+def test_a_gate_stopped_run_names_its_schema_and_how_to_accept_the_change():
+    from pipeline.run_summary import RunSummary
+    from pipeline.summary import format_summary
+
+    summary = RunSummary(
+        status="failed",
+        run_id="r2",
+        pipeline_name="churn",
+        nodes={"ValidationGate": {"state": "FAILED", "seconds": 0.1}},
+        anomalies=[],
+        metrics={},
+        blessed=False,
+        blessing_reason="the Evaluator did not run",
+        pushed_model=None,
+        schema={
+            "description": "kept from run 1 (r1): inferred from /data/first",
+            "path": "/out/schema/churn/schema.pbtxt",
+        },
+        failed_node="ValidationGate",
+        error="AnomaliesFoundError: 1 anomaly",
+        output_dir="/out",
+    )
+    lines = format_summary(summary).splitlines()
+    assert "Schema: kept from run 1 (r1): inferred from /data/first" in lines
+    assert "  /out/schema/churn/schema.pbtxt" in lines
+    assert (
+        "To accept what the gate found (after checking the data is right): python -m pipeline "
+        "propose-schema --output-dir /out --pipeline-name churn --output proposed_schema.pbtxt, "
+        "review it, then pass it with --schema" in lines
+    )
