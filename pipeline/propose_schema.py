@@ -10,7 +10,6 @@ import shlex
 from typing import Any
 
 from google.protobuf import text_format
-from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
@@ -30,6 +29,7 @@ from pipeline.summary import (
     SCHEMA_NODE,
     SUCCEEDED_STATES,
     imported_schema_file,
+    input_artifacts,
     node_executions,
     output_artifacts,
 )
@@ -286,22 +286,6 @@ def unaccepted_anomalies(
             tfdv.validate_statistics(statistics_by_split[split], schema), split
         )
     return found
-
-
-def input_artifacts(
-    store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
-) -> dict[str, list[metadata_store_pb2.Artifact]]:
-    """An execution's input artifacts by input key (e.g. "baseline_statistics" -> [artifact])."""
-    events = store.get_events_by_execution_ids([execution.id])
-    input_types = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
-    ids_by_key: dict[str, list[int]] = {}
-    for event in events:
-        if event.type in input_types and event.path.steps:
-            ids_by_key.setdefault(event.path.steps[0].key, []).append(event.artifact_id)
-    artifacts = {
-        a.id: a for a in store.get_artifacts_by_id([i for ids in ids_by_key.values() for i in ids])
-    }
-    return {key: [artifacts[i] for i in ids] for key, ids in ids_by_key.items()}
 
 
 def read_run_findings(

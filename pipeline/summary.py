@@ -126,11 +126,33 @@ def output_artifacts(
     store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
 ) -> dict[str, list[metadata_store_pb2.Artifact]]:
     """An execution's output artifacts by output key (e.g. "blessing" -> [artifact])."""
+    return _artifacts_by_key(
+        store,
+        execution,
+        (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT),
+    )
+
+
+def input_artifacts(
+    store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
+) -> dict[str, list[metadata_store_pb2.Artifact]]:
+    """An execution's input artifacts by input key (e.g. "baseline_statistics" -> [artifact])."""
+    return _artifacts_by_key(
+        store,
+        execution,
+        (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT),
+    )
+
+
+def _artifacts_by_key(
+    store: metadata_store.MetadataStore,
+    execution: metadata_store_pb2.Execution,
+    event_types: tuple[int, ...],
+) -> dict[str, list[metadata_store_pb2.Artifact]]:
     events = store.get_events_by_execution_ids([execution.id])
-    output_types = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
     ids_by_key: dict[str, list[int]] = {}
     for event in events:
-        if event.type in output_types and event.path.steps:
+        if event.type in event_types and event.path.steps:
             ids_by_key.setdefault(event.path.steps[0].key, []).append(event.artifact_id)
     artifacts = {
         a.id: a for a in store.get_artifacts_by_id([i for ids in ids_by_key.values() for i in ids])
