@@ -11,8 +11,8 @@ statistics: the rules that let a new CSV go through the pipeline by naming its l
 - The label is text or whole-number classes, listed by its domain in the schema. The model's
   class order is ascending for whole numbers (a binary label's positive class is 1) and by
   frequency in the training data for text (a binary label's positive class is the rarer).
-- Excluded columns (ids, leaks) are dropped; an override names the kind of any column, e.g. a
-  zip code stored as INT is categorical.
+- Excluded columns (ids, leaks) and the schema's deprecated features are dropped; an override
+  names the kind of any column, e.g. a zip code stored as INT is categorical.
 """
 
 import dataclasses
@@ -120,6 +120,12 @@ def infer_dataset_spec(
         )
     if label in exclude or label in overrides:
         raise DatasetSpecError(f"label {label!r} cannot be excluded or overridden")
+    # A deprecated feature (what TFDV's update_schema makes of a column that went missing or
+    # changed type) is not read by TFX's components: the model cannot take it.
+    deprecated = {f.name for f in schema.feature if f.lifecycle_stage == schema_pb2.DEPRECATED}
+    if label in deprecated:
+        raise DatasetSpecError(f"label {label!r} is DEPRECATED in the schema; undeprecate it")
+    exclude |= deprecated
     for name, kind in overrides.items():
         if kind not in KINDS:
             raise DatasetSpecError(f"override of {name}: {kind!r} is not one of {KINDS}")

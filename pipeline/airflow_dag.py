@@ -3,11 +3,11 @@
 The Airflow environment needs this project installed (requirements.lock, then the project)
 and, because importing TensorFlow takes longer than Airflow's default 30 s,
 AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT raised (e.g. 600). Settings, read when Airflow parses
-this file: IRIS_DATA_ROOT, IRIS_SCHEMA (a curated schema; a local run without --schema writes
-one to start from), IRIS_LABEL, IRIS_EXCLUDE (comma-separated columns), IRIS_SERVING_DATA
-(serving requests to check skew against; unset: no skew check), IRIS_OUTPUT_DIR,
-IRIS_TRAIN_STEPS, IRIS_ACCURACY_THRESHOLD; by default the sample data and ./outputs of the
-project checkout.
+this file: IRIS_DATA_ROOT, IRIS_SCHEMA (a curated schema, or the one a local pipeline kept,
+<output dir>/schema/<pipeline name>/schema.pbtxt), IRIS_LABEL, IRIS_EXCLUDE (comma-separated
+columns), IRIS_SERVING_DATA (serving requests to check skew against; unset: no skew check),
+IRIS_OUTPUT_DIR, IRIS_TRAIN_STEPS, IRIS_ACCURACY_THRESHOLD; by default the sample data and
+./outputs of the project checkout.
 """
 
 import os

@@ -22,8 +22,9 @@ class PipelineConfig:
 
     pipeline_name: str = "iris"
     data_root: str = "data/iris"
-    # The curated schema. Without one, a local run infers it before it starts and writes it
-    # under output_dir for the user to curate; every other runner needs one.
+    # The curated schema. Without one, a local run uses the schema its pipeline kept, and the
+    # pipeline's first run infers that one (pipeline/kept_schema.py); every other runner
+    # needs one.
     schema_path: str | None = "data/iris/schema.pbtxt"
     # The column to predict; every other column is a feature, less the excluded ones (ids,
     # leaks). An override names a column's kind, "numeric" or "categorical", where the

@@ -2,7 +2,6 @@
 kept for it: pipeline/kept_schema.py) and what each column is to the model
 (components/dataset_spec)."""
 
-import glob
 import hashlib
 import json
 import os
@@ -100,10 +99,14 @@ def inferred_schema(
     label (see guard_against_drift); as text, with the dataset's spec."""
     import tensorflow_data_validation as tfdv
 
-    statistics = examples_statistics(data_root)
-    inferred = _in_column_order(
-        tfdv.infer_schema(statistics, infer_feature_shape=True), csv_column_names(data_root)
-    )
+    try:
+        statistics = examples_statistics(data_root)
+        columns = csv_column_names(data_root)
+    except DatasetSpecError:
+        raise
+    except ValueError as error:  # the files' headers differ, or a row has too many fields
+        raise DatasetSpecError(f"cannot infer a schema from {data_root}: {error}") from None
+    inferred = _in_column_order(tfdv.infer_schema(statistics, infer_feature_shape=True), columns)
     dataset_statistics = statistics.datasets[0]
     spec = infer_dataset_spec(
         inferred, label, dataset_statistics, exclude=exclude, overrides=overrides
@@ -131,7 +134,15 @@ def csv_column_names(data_root: str) -> list[str]:
 
 
 def _csv_files(data_root: str) -> list[str]:
-    return sorted(glob.glob(os.path.join(data_root, DATA_FILE_PATTERN)))
+    """The data files of `data_root`, local or on an object store."""
+    import tensorflow as tf  # for gfile: gs://, s3:// and the other filesystems TF reads
+
+    files = sorted(tf.io.gfile.glob(os.path.join(data_root, DATA_FILE_PATTERN)))
+    if not files:
+        raise DatasetSpecError(
+            f"{data_root}: no file matches {DATA_FILE_PATTERN} to infer a schema"
+        )
+    return files
 
 
 def _in_column_order(schema: schema_pb2.Schema, columns: list[str]) -> schema_pb2.Schema:

@@ -14,6 +14,7 @@ in ML Metadata, for the summary and `inspect`.
 """
 
 import dataclasses
+import hashlib
 import json
 import os
 import tempfile
@@ -73,6 +74,10 @@ def read_kept_schema(config: PipelineConfig) -> tuple[str, dict] | None:
         with open(os.path.join(kept_schema_dir(config), ORIGIN_FILE), encoding="utf-8") as f:
             origin = json.load(f)
     except (OSError, json.JSONDecodeError):
+        origin = {}
+    if not isinstance(origin, dict) or origin.get("sha256") != _sha256(text):
+        # Edited by hand since it was kept (or a run was killed between writing the two
+        # files): the file is all there is to say where it came from.
         origin = {"made_as": CURATED, "source": path, "label": None, "since_run": None}
     return text, origin
 
@@ -92,7 +97,7 @@ def kept_choice(config: PipelineConfig) -> SchemaChoice | None:
             "--pipeline-name or --output-dir, or pass its schema with --schema"
         )
     return SchemaChoice(
-        KEPT, kept_schema_path(config), origin["source"], origin["made_as"], origin["since_run"]
+        KEPT, kept_schema_path(config), origin["source"], origin["made_as"], origin.get("since_run")
     )
 
 
@@ -101,16 +106,23 @@ def keep_schema(config: PipelineConfig, text: str, origin: str, source: str) -> 
     already is; the file is replaced atomically, so a killed run never leaves half a schema."""
     kept = read_kept_schema(config)
     if kept is not None and kept[0] == text:
+        if kept[1]["label"] != config.label:  # given again for this run's label: it is its now
+            _write_origin(config, {**kept[1], "label": config.label, "sha256": _sha256(text)})
         return SchemaChoice(
-            origin, kept_schema_path(config), source, kept[1]["made_as"], kept[1]["since_run"]
+            origin, kept_schema_path(config), source, kept[1]["made_as"], kept[1].get("since_run")
         )
-    directory = kept_schema_dir(config)
-    os.makedirs(directory, exist_ok=True)
-    _write_atomically(
-        os.path.join(directory, ORIGIN_FILE),
-        json.dumps({"made_as": origin, "source": source, "label": config.label, "since_run": None}),
-    )
+    os.makedirs(kept_schema_dir(config), exist_ok=True)
     _write_atomically(kept_schema_path(config), text)
+    _write_origin(
+        config,
+        {
+            "made_as": origin,
+            "source": source,
+            "label": config.label,
+            "since_run": None,
+            "sha256": _sha256(text),
+        },
+    )
     return SchemaChoice(origin, kept_schema_path(config), source, made_as=origin)
 
 
@@ -120,8 +132,7 @@ def note_first_run(config: PipelineConfig, choice: SchemaChoice, run_id: str) ->
         return choice
     kept = read_kept_schema(config)
     if kept is not None:
-        origin = {**kept[1], "since_run": run_id}
-        _write_atomically(os.path.join(kept_schema_dir(config), ORIGIN_FILE), json.dumps(origin))
+        _write_origin(config, {**kept[1], "since_run": run_id, "sha256": _sha256(kept[0])})
     return dataclasses.replace(choice, since_run=run_id)
 
 
@@ -173,6 +184,14 @@ def describe_choice(choice: SchemaChoice, run_numbers: dict[str, int]) -> str:
     run = f"run {since} ({choice.since_run})" if since else "an earlier run"
     made = "inferred from" if choice.made_as == INFERRED else "curated file"
     return f"kept from {run}: {made} {choice.source}"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_origin(config: PipelineConfig, origin: dict) -> None:
+    _write_atomically(os.path.join(kept_schema_dir(config), ORIGIN_FILE), json.dumps(origin))
 
 
 def _write_atomically(path: str, text: str) -> None:

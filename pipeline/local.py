@@ -268,7 +268,10 @@ def _run_and_summarize(
         summary = _not_started_summary(describe_error(error) if error else None)
         summary.failed_node = progress.running_node
         return summary
-    record_choice_in_run(config.metadata_path, run_id, note_first_run(config, schema, run_id))
+    try:
+        record_choice_in_run(config.metadata_path, run_id, note_first_run(config, schema, run_id))
+    except Exception:  # noqa: BLE001 - the run's own record matters more than this note on it
+        logging.exception("Could not record the run's schema in ML Metadata")
     return summarize_run(
         config.metadata_path,
         config.pipeline_name,

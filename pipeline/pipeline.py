@@ -61,8 +61,8 @@ def create_pipeline(
     """
     if not config.schema_path:
         raise DatasetSpecError(
-            "the pipeline takes its features from a schema: give one (a local run without "
-            "--schema infers one and writes it under the output directory)"
+            "the pipeline takes its features from a schema: give one (a local pipeline keeps "
+            "the one its first run inferred, in <output dir>/schema/<pipeline name>/)"
         )
     schema_text = read_schema_text(config.schema_path)
     spec = dataset_spec(config, schema_text)

@@ -13,6 +13,7 @@ from ml_metadata.proto import metadata_store_pb2
 
 from components.validation_gate.anomalies import read_anomalies
 from pipeline.config import PipelineConfig
+from pipeline.kept_schema import INFERRED
 from pipeline.summary import (
     SUCCEEDED_STATES,
     node_executions,
@@ -158,9 +159,12 @@ def read_run_record(
     curated_uri = output_uri("ImportSchemaGen", "schema")
     if used_uri := curated_uri or inferred_uri:
         schema = read_schema(used_uri)
-        schema["source"] = "curated (ImportSchemaGen)" if curated_uri else "inferred (SchemaGen)"
-        schema["uri"] = used_uri
         schema["origin"] = schema_of_run(store, pipeline_name, this_run["run_id"], executions)
+        schema["source"] = "curated (ImportSchemaGen)" if curated_uri else "inferred (SchemaGen)"
+        if curated_uri and (schema["origin"] or {}).get("made_as") == INFERRED:
+            # ImportSchemaGen imported the schema the pipeline's first run inferred and kept.
+            schema["source"] = "kept, inferred by the pipeline's first run (ImportSchemaGen)"
+        schema["uri"] = used_uri
         schema["differences_from_inferred"] = (
             schema_differences(schema, read_schema(inferred_uri))
             if curated_uri and inferred_uri

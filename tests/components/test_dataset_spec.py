@@ -186,3 +186,21 @@ def test_iris_is_four_numeric_features_and_a_text_label():
     assert iris == IRIS_SPEC
     assert iris.names(NUMERIC) == ("sepal_length", "sepal_width", "petal_length", "petal_width")
     assert iris.names(CATEGORICAL) == ()
+
+
+def test_a_deprecated_feature_is_not_the_models():
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    from components.dataset_spec import DatasetSpecError, infer_dataset_spec
+
+    schema = schema_pb2.Schema()
+    schema.feature.add(name="size", type=schema_pb2.FLOAT)
+    gone = schema.feature.add(name="colour", type=schema_pb2.FLOAT)
+    gone.lifecycle_stage = schema_pb2.DEPRECATED
+    label = schema.feature.add(name="kind", type=schema_pb2.BYTES)
+    label.string_domain.value.extend(["a", "b"])
+    spec = infer_dataset_spec(schema, "kind")
+    assert [feature.name for feature in spec.features] == ["size"]
+    label.lifecycle_stage = schema_pb2.DEPRECATED
+    with pytest.raises(DatasetSpecError, match="label 'kind' is DEPRECATED"):
+        infer_dataset_spec(schema, "kind")

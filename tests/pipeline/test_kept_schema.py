@@ -1,6 +1,7 @@
 """The schema a pipeline keeps: made once, replaced only by a schema given to a run, per
 pipeline name and output directory, and described the way the summary and inspect say it."""
 
+import hashlib
 import json
 
 import pytest
@@ -93,6 +94,7 @@ def test_writing_leaves_no_temporary_file(config, tmp_path):
         "source": "/curated/schema.pbtxt",
         "label": "churned",
         "since_run": None,
+        "sha256": hashlib.sha256(SCHEMA_B.encode()).hexdigest(),
     }
 
 
@@ -124,3 +126,23 @@ def test_writing_leaves_no_temporary_file(config, tmp_path):
 )
 def test_where_a_schema_came_from_in_words(choice, expected):
     assert describe_choice(choice, {"r1": 1, "r2": 2}) == expected
+
+
+def test_a_kept_schema_edited_by_hand_is_described_as_the_file_it_now_is(config):
+    note_first_run(config, keep_schema(config, SCHEMA_A, INFERRED, "/data/first"), "run-1")
+    with open(kept_schema_path(config), "a", encoding="utf-8") as f:
+        f.write('feature { name: "y" type: BYTES }\n')
+    kept = kept_choice(config)
+    assert (kept.made_as, kept.source, kept.since_run) == (CURATED, kept_schema_path(config), None)
+    assert describe_choice(kept, {}) == (
+        f"kept from an earlier run: curated file {kept_schema_path(config)}"
+    )
+
+
+def test_the_kept_schema_given_again_for_another_label_becomes_that_labels(config, tmp_path):
+    keep_schema(config, SCHEMA_A, INFERRED, "/data/first")
+    other_label = PipelineConfig(pipeline_name="churn", output_dir=str(tmp_path), label="plan")
+    keep_schema(other_label, SCHEMA_A, CURATED, kept_schema_path(config))
+    assert kept_choice(other_label).source == "/data/first"
+    with pytest.raises(KeptSchemaError):
+        kept_choice(config)
