@@ -138,13 +138,9 @@ def note_first_run(config: PipelineConfig, choice: SchemaChoice, run_id: str) ->
 
 def record_choice_in_run(metadata_path: str, run_id: str, choice: SchemaChoice) -> None:
     """Write the run's schema choice onto its pipeline_run context in ML Metadata."""
-    from ml_metadata import metadata_store
-    from ml_metadata.proto import metadata_store_pb2
+    from pipeline.summary import open_store  # here: summary imports this module
 
-    connection = metadata_store_pb2.ConnectionConfig()
-    connection.sqlite.filename_uri = metadata_path
-    connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE
-    store = metadata_store.MetadataStore(connection)
+    store = open_store(metadata_path, writable=True)
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
     if run is None:
         return

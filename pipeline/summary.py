@@ -24,11 +24,12 @@ GATE_NODE = "ValidationGate"
 SUCCEEDED_STATES = ("COMPLETE", "CACHED")
 
 
-def open_store(metadata_path: str) -> metadata_store.MetadataStore:
-    """ML Metadata of a local run's SQLite file, opened read-only."""
+def open_store(metadata_path: str, writable: bool = False) -> metadata_store.MetadataStore:
+    """ML Metadata of a local run's SQLite file, opened read-only unless `writable`."""
+    modes = metadata_store_pb2.SqliteMetadataSourceConfig
     config = metadata_store_pb2.ConnectionConfig()
     config.sqlite.filename_uri = metadata_path
-    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    config.sqlite.connection_mode = modes.READWRITE if writable else modes.READONLY
     return metadata_store.MetadataStore(config)
 
 

@@ -27,12 +27,14 @@ from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx_bsl.coders import csv_decoder, example_coder
 
+from components.checked_csv_example_gen import csv_checks
+
 # Rows parsed and encoded at a time: memory stays flat however large the file.
 ROWS_PER_CHUNK = 50_000
 
 ColumnType = csv_decoder.ColumnType
-# The UTF-8 byte-order mark Excel's "CSV UTF-8" writes first; no part of a column's name.
-BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+# The UTF-8 byte-order mark Excel's "CSV UTF-8" writes first, as bytes; no part of a name.
+BYTE_ORDER_MARK = csv_checks.BYTE_ORDER_MARK.encode("utf-8")
 
 
 def read_column_names(path: str) -> list[str]:
