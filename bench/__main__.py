@@ -197,7 +197,7 @@ def _check_fully_cached(run: RunMeasurement) -> None:
 
 
 def _pushed_model(output_dir: str) -> str:
-    from pipeline.predict import latest_pushed_model
+    from pipeline.serving.predict import latest_pushed_model
 
     return latest_pushed_model(os.path.join(output_dir, "serving_model", "iris"))
 

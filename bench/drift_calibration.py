@@ -259,7 +259,7 @@ def calibrate(dataset: CalibrationDataset, resamples: int, work_dir: pathlib.Pat
 
     from components.dataset_spec import infer_dataset_spec
     from pipeline.config import PipelineConfig
-    from pipeline.dataset import write_inferred_schema
+    from pipeline.schemas.dataset import write_inferred_schema
 
     started = time.monotonic()
     original_dir = work_dir / "original"

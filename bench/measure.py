@@ -112,8 +112,8 @@ def run_pipeline(
 def _measurement(
     summary: dict[str, Any], output_dir: str, process_seconds: float, peak_bytes: int
 ) -> RunMeasurement:
-    from pipeline.run_record import read_run_record
-    from pipeline.training_results import read_training_speed
+    from pipeline.records.run_record import read_run_record
+    from pipeline.records.training_results import read_training_speed
 
     record = read_run_record(output_dir, summary["run_id"])
     rows = sum(split["rows"] for split in record["statistics"].values()) or None

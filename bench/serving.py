@@ -18,7 +18,7 @@ def serving_latency(model_dir: str, rows_csv: str) -> dict[str, Any]:
     import tensorflow as tf
 
     from components.signatures import SERVING_SIGNATURE
-    from pipeline.predict import read_rows, read_serving_info, to_example
+    from pipeline.serving.predict import read_rows, read_serving_info, to_example
 
     info = read_serving_info(model_dir)
     examples = [

@@ -6,7 +6,7 @@ from typing import Any
 
 from components.dataset_spec import DatasetSpec
 
-# In custom_config: the DatasetSpec, as JSON (see pipeline/dataset.py).
+# In custom_config: the DatasetSpec, as JSON (see pipeline/schemas/dataset.py).
 DATASET_SPEC_KEY = "dataset_spec"
 # In the Trainer's and the Tuner's custom_config: "auto", "dnn" or "wide_deep".
 MODEL_TYPE_KEY = "model_type"

@@ -23,7 +23,7 @@ class PipelineConfig:
     pipeline_name: str = "iris"
     data_root: str = "data/iris"
     # The curated schema. Without one, a local run uses the schema its pipeline kept, and the
-    # pipeline's first run infers that one (pipeline/kept_schema.py); every other runner
+    # pipeline's first run infers that one (pipeline/schemas/kept.py); every other runner
     # needs one.
     schema_path: str | None = "data/iris/schema.pbtxt"
     # The column to predict; every other column is a feature, less the excluded ones (ids,

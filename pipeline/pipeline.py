@@ -30,10 +30,11 @@ from components.features import DATASET_SPEC_KEY, MODEL_TYPE_KEY
 from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
 from components.validation_gate.baseline import LatestOrNothingStrategy
 from components.validation_gate.component import ValidatedStatistics, ValidationGate
+from pipeline import nodes
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
-from pipeline.dataset import dataset_spec, read_schema_text, schema_fingerprint
 from pipeline.evaluation import create_eval_config
+from pipeline.schemas.dataset import dataset_spec, read_schema_text, schema_fingerprint
 
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
 TRAINER_RUN_FN = "components.trainer.run_fn"
@@ -69,37 +70,39 @@ def create_pipeline(
     spec_config = {DATASET_SPEC_KEY: spec.to_json()}
     example_gen = _csv_example_gen(
         config.data_root, SPLIT_HASH_BUCKETS, config.tfx_csv_reader
-    ).with_id("CsvExampleGen")
-    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    ).with_id(nodes.EXAMPLE_GEN)
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"]).with_id(
+        nodes.STATISTICS_GEN
+    )
     # Always inferred, so the curated schema can be compared with what the data says.
     schema_gen = SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
-    )
+    ).with_id(nodes.SCHEMA_GEN)
     curated_schema = FingerprintedImportSchemaGen(
         schema_file=config.schema_path, schema_fingerprint=schema_fingerprint(schema_text)
-    ).with_id("ImportSchemaGen")
+    ).with_id(nodes.IMPORT_SCHEMA_GEN)
     schema = curated_schema.outputs["schema"]
     components = [example_gen, statistics_gen, schema_gen, curated_schema]
 
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema
-    )
+    ).with_id(nodes.EXAMPLE_VALIDATOR)
     components += [example_validator]
     serving_statistics = None
     if config.serving_data_root:
         serving_example_gen = _csv_example_gen(
             config.serving_data_root, {"serving": 1}, config.tfx_csv_reader
-        ).with_id("ServingExampleGen")
+        ).with_id(nodes.SERVING_EXAMPLE_GEN)
         serving_statistics_gen = StatisticsGen(
             examples=serving_example_gen.outputs["examples"]
-        ).with_id("ServingStatisticsGen")
+        ).with_id(nodes.SERVING_STATISTICS_GEN)
         components += [serving_example_gen, serving_statistics_gen]
         serving_statistics = serving_statistics_gen.outputs["statistics"]
     # Drift is measured against the last data that passed the gate.
     drift_baseline = Resolver(
         strategy_class=baseline_strategy,
         statistics=Channel(type=ValidatedStatistics),
-    ).with_id("drift_baseline_resolver")
+    ).with_id(nodes.DRIFT_BASELINE_RESOLVER)
     # Stops the run on anomalies, drift or skew.
     validation_gate = ValidationGate(
         anomalies=example_validator.outputs["anomalies"],
@@ -108,7 +111,7 @@ def create_pipeline(
         baseline_statistics=drift_baseline.outputs["statistics"],
         serving_statistics=serving_statistics,
         allowed_anomaly_kinds=",".join(config.allowed_anomaly_kinds),
-    )
+    ).with_id(nodes.VALIDATION_GATE)
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema,
@@ -121,7 +124,7 @@ def create_pipeline(
         # TFDV statistics of the data before and after transformation: the first repeats
         # StatisticsGen's, and nothing reads either (5 of Transform's 50 s on a million rows).
         disable_statistics=True,
-    )
+    ).with_id(nodes.TRANSFORM)
     # After the gate, without reading its output (see components/validation_gate).
     transform.add_upstream_node(validation_gate)
     components += [drift_baseline, validation_gate, transform]
@@ -145,7 +148,7 @@ def create_pipeline(
                 "tuner": {"max_trials": config.tuner_trials},
                 CODE_FINGERPRINT_KEY: code_fingerprint(TUNER_FN),
             },
-        )
+        ).with_id(nodes.TUNER)
         components.append(tuner)
         tuned_hyperparameters = tuner.outputs["best_hyperparameters"]
 
@@ -158,7 +161,7 @@ def create_pipeline(
         train_args=trainer_pb2.TrainArgs(num_steps=config.hyperparameters.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
         custom_config={**custom_config, CODE_FINGERPRINT_KEY: code_fingerprint(TRAINER_RUN_FN)},
-    )
+    ).with_id(nodes.TRAINER)
     if config.trainer_cpu_limit or config.trainer_memory_limit_gb:
         # Read by the Kubeflow compiler into the Trainer task's container resources.
         trainer.with_platform_config(
@@ -171,7 +174,7 @@ def create_pipeline(
         strategy_class=LatestBlessedModelStrategy,
         model=Channel(type=Model),
         model_blessing=Channel(type=ModelBlessing),
-    ).with_id("latest_blessed_model_resolver")
+    ).with_id(nodes.LATEST_BLESSED_MODEL_RESOLVER)
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
@@ -181,7 +184,7 @@ def create_pipeline(
             config.auc_threshold if spec.is_binary else config.accuracy_threshold,
             config.max_metric_drop,
         ),
-    )
+    ).with_id(nodes.EVALUATOR)
     # Each push lands atomically under a version of its own (TFX's Pusher can overwrite or
     # skip a version pushed in the same second, and readers can see a half-copied model).
     pusher = AtomicPusher(
@@ -192,7 +195,7 @@ def create_pipeline(
                 base_directory=config.serving_model_dir
             )
         ),
-    ).with_id("Pusher")
+    ).with_id(nodes.PUSHER)
     components += [trainer, latest_blessed_model, evaluator, pusher]
 
     return tfx_pipeline.Pipeline(

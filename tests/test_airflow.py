@@ -12,7 +12,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from pipeline.summary import open_store
+from pipeline.records.summary import open_store
 from tests.conftest import DEFAULT_NODES, REPO_ROOT, serialized_examples
 
 pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
@@ -26,7 +26,9 @@ def run_dag(tmp_path_factory, **settings: str):
     airflow_home = tmp_path_factory.mktemp("airflow_home")
     output_dir = tmp_path_factory.mktemp("airflow_outputs")
     (airflow_home / "dags").mkdir()
-    shutil.copy(REPO_ROOT / "pipeline" / "airflow_dag.py", airflow_home / "dags" / "iris_dag.py")
+    shutil.copy(
+        REPO_ROOT / "pipeline" / "runners" / "airflow_dag.py", airflow_home / "dags" / "iris_dag.py"
+    )
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(airflow_home),

@@ -12,7 +12,7 @@ import time
 import pytest
 import tensorflow as tf
 
-from pipeline.summary import node_executions, open_store, output_artifacts
+from pipeline.records.summary import node_executions, open_store, output_artifacts
 from tests.conftest import (
     CURATED_SCHEMA,
     DEFAULT_NODES,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.summary import open_store
+from pipeline.records.summary import open_store
 from tests.conftest import CURATED_SCHEMA, IRIS_FEATURES, IRIS_SPEC, serialized_examples
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 

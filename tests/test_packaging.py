@@ -17,7 +17,7 @@ def test_the_wheel_carries_the_report_template_and_every_module(tmp_path):
     )  # fmt: skip
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "pipeline/templates/report.html.jinja" in names
+    assert "pipeline/views/templates/report.html.jinja" in names
     modules = {
         path.relative_to(REPO_ROOT).as_posix()
         for package in ("pipeline", "components")

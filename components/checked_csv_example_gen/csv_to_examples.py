@@ -7,7 +7,7 @@ TFX's own rule (tfx_bsl's _InferValueType) on each chunk's distinct values, then
 it chunk by chunk, column-wise, with tfx_bsl's C++ encoder, and each example is written to the
 split TFX's hash chooses. The examples are those TFX writes, each in the same split, in file
 order (TFX's own pipeline reshuffles each split: in the same order for small files, not for a
-million rows); tests/components/test_csv_to_examples.py compares the two.
+million rows); tests/components/checked_csv_example_gen/test_csv_to_examples.py compares the two.
 
 One difference is deliberate: a byte-order mark before the header (Excel's "CSV UTF-8") is
 dropped, where TFX makes it part of the first column's name (read_column_names).

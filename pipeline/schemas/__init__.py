@@ -1,0 +1,1 @@
+"""The schema a run validates against: read, inferred, kept by its pipeline, proposed anew."""

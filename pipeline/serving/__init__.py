@@ -1,0 +1,1 @@
+"""Using a pushed model: predictions through its serving signature."""

@@ -1,0 +1,2 @@
+"""What runs recorded, shown to people: the end-of-run summary, inspect's tables, the HTML
+report."""
