@@ -3,13 +3,14 @@
 import argparse
 import sys
 
-from pipeline.cli import add_run_arguments, run_command
+from pipeline.cli.exit_codes import call_with_exit_policy
+from pipeline.cli.run import add_run_arguments, run_command
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     add_run_arguments(parser)
-    return run_command(parser.parse_args())
+    return call_with_exit_policy(run_command, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -219,12 +219,14 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
-def compare_runs(output_dir: str, run_a: str, run_b: str) -> dict[str, Any]:
+def compare_runs(
+    output_dir: str, run_a: str, run_b: str, pipeline_name: str = PipelineConfig.pipeline_name
+) -> dict[str, Any]:
     """How run B differs from run A: statistics drift per split and feature, metric deltas."""
     from pipeline.records.statistics import statistics_drift
 
-    record_a = read_run_record(output_dir, run_a)
-    record_b = read_run_record(output_dir, run_b)
+    record_a = read_run_record(output_dir, run_a, pipeline_name)
+    record_b = read_run_record(output_dir, run_b, pipeline_name)
     return {
         "run_a": record_a["run"],
         "run_b": record_b["run"],

@@ -7,12 +7,18 @@ it starts can write one without importing ML Metadata and TFMA.
 import dataclasses
 from typing import Any
 
+# A run's status: it finished (blessed or not), it failed or was stopped by validation, or it was
+# refused before anything ran (bad input, another run holding the output directory).
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+NOT_STARTED = "not_started"
+
 
 @dataclasses.dataclass
 class RunSummary:
     """The facts of one pipeline run; `to_json_dict` is the --summary-json format."""
 
-    status: str  # "succeeded" or "failed"
+    status: str  # SUCCEEDED, FAILED or NOT_STARTED
     run_id: str | None
     nodes: dict[str, dict[str, Any]]  # node id -> {"state": ..., "seconds": ...}
     anomalies: list[dict[str, str]]

@@ -15,7 +15,7 @@ from typing import TextIO
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
 from components.dataset_spec import DatasetSpecError
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
-from pipeline.records.run_summary import RunSummary
+from pipeline.records.run_summary import FAILED, NOT_STARTED, RunSummary
 from pipeline.runners.progress import NodeProgress
 from pipeline.schemas.kept import (
     CURATED,
@@ -64,8 +64,6 @@ def output_redirected_to(log_path: str | None) -> Iterator[TextIO]:
 # Held by the run using an output directory; the kernel releases it when that process ends,
 # however it ends (a killed run leaves no stale lock behind).
 RUN_LOCK_FILE = ".run.lock"
-# Exit status of a run that could not start (another run holds the output directory).
-EXIT_NOT_STARTED = 2
 
 
 class RunInProgressError(RuntimeError):
@@ -97,8 +95,10 @@ def exclusive_output_dir(output_dir: str) -> Iterator[None]:
 
 def run_locally(
     config: PipelineConfig, summary_json: str | None = None, verbose: bool = False
-) -> int:
-    """Run the whole pipeline, print progress and a summary; return the process exit code."""
+) -> RunSummary:
+    """Run the whole pipeline, print progress and a summary, and return the summary; a run
+    refused before it starts (bad data, schema or label, the output directory in use) has the
+    status NOT_STARTED."""
     config = config.with_absolute_paths()
     os.makedirs(config.logs_dir, exist_ok=True)
     try:
@@ -108,9 +108,10 @@ def run_locally(
             return _run_with_output_dir_held(config, schema, summary_json, verbose)
     except (RunInProgressError, CsvDataError, DatasetSpecError, KeptSchemaError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
+        summary = _not_started_summary(str(error))
         if summary_json:
-            _write_summary(_not_started_summary(str(error)), summary_json)
-        return EXIT_NOT_STARTED
+            _write_summary(summary, summary_json)
+        return summary
 
 
 def check_local_csv_files(config: PipelineConfig) -> None:
@@ -166,7 +167,7 @@ def _run_with_output_dir_held(
         terminal.write(f"\n{format_summary(summary)}\n")
     if summary_json:
         _write_summary(summary, summary_json)
-    return 0 if summary.status == "succeeded" else 1
+    return summary
 
 
 def _choose_schema(
@@ -210,9 +211,9 @@ def _write_summary(summary: RunSummary, path: str) -> None:
         json.dump(summary.to_json_dict(), f, indent=2)
 
 
-def _not_started_summary(error: str | None) -> RunSummary:
+def _not_started_summary(error: str | None, status: str = NOT_STARTED) -> RunSummary:
     return RunSummary(
-        status="failed",
+        status=status,
         run_id=None,
         nodes={},
         anomalies=[],
@@ -265,7 +266,8 @@ def _run_and_summarize(
             not_before_ms=int(started.timestamp() * 1000),
         )
     if run_id is None:
-        summary = _not_started_summary(describe_error(error) if error else None)
+        # It started, but failed before ML Metadata recorded it (e.g. building the pipeline).
+        summary = _not_started_summary(describe_error(error) if error else None, FAILED)
         summary.failed_node = progress.running_node
         return summary
     try:

@@ -6,7 +6,8 @@ import os
 import pytest
 
 from components.hyperparameters import HParams
-from pipeline.cli import add_run_arguments, config_from_args
+from pipeline.cli.exit_codes import BadInputError
+from pipeline.cli.run import add_run_arguments, config_from_args
 from pipeline.config import PipelineConfig
 from tests.conftest import REPO_ROOT
 
@@ -65,12 +66,12 @@ def test_enable_cache_flag_is_accepted():
 
 
 def test_missing_data_root_is_named():
-    with pytest.raises(SystemExit, match="--data-root /no/such/dir"):
+    with pytest.raises(BadInputError, match="--data-root /no/such/dir"):
         parse("--data-root", "/no/such/dir")
 
 
 def test_missing_schema_is_named():
-    with pytest.raises(SystemExit, match="--schema nope.pbtxt"):
+    with pytest.raises(BadInputError, match="--schema nope.pbtxt"):
         parse("--schema", "nope.pbtxt")
 
 
@@ -156,5 +157,5 @@ def test_dataset_flags_name_the_label_excluded_columns_overrides_and_model(tmp_p
 def test_a_bad_features_file_is_named_with_what_was_expected(tmp_path, content, message):
     features_file = tmp_path / "features.json"
     features_file.write_text(content)
-    with pytest.raises(SystemExit, match=f"features file {features_file}.*{message}"):
+    with pytest.raises(BadInputError, match=f"features file {features_file}.*{message}"):
         parse("--features", str(features_file))

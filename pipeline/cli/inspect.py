@@ -1,0 +1,51 @@
+"""`python -m pipeline inspect`: what runs recorded, as tables or JSON, or two runs compared."""
+
+import argparse
+import json
+import sys
+
+from pipeline.cli.common import add_run_selection_arguments, quiet_tensorflow
+from pipeline.cli.exit_codes import DONE, BadInputError
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "inspect", help="show a run's nodes, statistics, schema, anomalies, evaluation, blessing"
+    )
+    add_run_selection_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the same content as JSON")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("RUN_A", "RUN_B"),
+        help="statistics drift and metric deltas from RUN_A to RUN_B",
+    )
+    parser.set_defaults(handler=inspect_command)
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    """Print what runs recorded, as tables or JSON; or compare two runs."""
+    quiet_tensorflow()
+    from rich.console import Console
+
+    from pipeline.records.run_record import RunNotFoundError, compare_runs, read_run_record
+    from pipeline.views.inspect_tables import print_comparison, print_record, print_runs
+
+    try:
+        if args.compare:
+            result = compare_runs(args.output_dir, *args.compare, args.pipeline_name)
+        else:
+            result = read_run_record(args.output_dir, args.run, args.pipeline_name)
+    except RunNotFoundError as error:
+        raise BadInputError(str(error)) from None
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return DONE
+    console = Console()
+    if args.compare:
+        print_comparison(console, result)
+    else:
+        print_runs(console, result["runs"], selected=result["run"]["run_id"])
+        print_record(console, result)
+    return DONE
