@@ -10,10 +10,10 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-fast airflow-test bench calibrate lint format lock schema kubeflow-golden clean
+.PHONY: help install browser run test test-fast airflow-test bench calibrate lint format lock schema kubeflow-golden clean clean-outputs
 
 help: ## Show the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON3) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -71,5 +71,9 @@ lock: $(VENV)/.installed ## Re-resolve requirements.lock from pyproject.toml (ne
 	  --python-platform x86_64-manylinux_2_36 --generate-hashes --no-annotate \
 	  --output-file requirements.lock
 
-clean: ## Remove outputs and caches (keeps the virtualenv)
-	rm -rf outputs .pytest_cache .ruff_cache
+clean: ## Remove caches and build leftovers (keeps ./outputs and the virtualenv)
+	rm -rf .pytest_cache .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-outputs: ## Delete ./outputs: ML Metadata, every run's artifacts and every pushed model
+	rm -rf outputs

@@ -17,6 +17,7 @@ from bench.measure import BenchmarkRunError, RunMeasurement, run_pipeline
 from bench.report import targets, write_markdown, write_plot
 from bench.serving import serving_latency
 from bench.synthetic import IRIS_CSV, write_iris_like_csv
+from pipeline.nodes import VALIDATION_GATE
 
 IRIS_ROWS = 150
 SCHEMA = os.path.join("data", "iris", "schema.pbtxt")
@@ -191,15 +192,18 @@ def _check_fully_cached(run: RunMeasurement) -> None:
     ]
     # The gate runs whenever its drift baseline is new, and every run that passes it records
     # a new one (see components/validation_gate); it takes a tenth of a second.
-    executed = [node for node in executed if node != "ValidationGate"]
+    executed = [node for node in executed if node != VALIDATION_GATE]
     if executed:
         raise BenchmarkRunError(f"the rerun was meant to be fully cached, but ran {executed}")
 
 
 def _pushed_model(output_dir: str) -> str:
+    """The latest model an Iris run (its pipeline named after the data's folder) pushed."""
+    from pipeline.config import PipelineConfig
     from pipeline.serving.predict import latest_pushed_model
 
-    return latest_pushed_model(os.path.join(output_dir, "serving_model", "iris"))
+    iris_run = PipelineConfig(data_root=os.path.dirname(IRIS_CSV), output_dir=output_dir)
+    return latest_pushed_model(iris_run.serving_model_dir)
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:

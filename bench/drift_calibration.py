@@ -47,6 +47,7 @@ from bench.drift_cases import (
     shift_class_share,
     shift_column_mean,
 )
+from pipeline.nodes import EXAMPLE_GEN, EXAMPLE_VALIDATOR, STATISTICS_GEN
 from tests.datasets import write_churn_dataset
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -75,10 +76,6 @@ CASE_KINDS = {
     LABEL_SHARE: "label class share ±0.30",
 }
 SHIFT_KINDS = tuple(kind for kind in CASE_KINDS if kind != RESAMPLE)
-# The ids create_pipeline gives the nodes whose executors run here.
-EXAMPLE_GEN_NODE = "CsvExampleGen"
-STATISTICS_GEN_NODE = "StatisticsGen"
-EXAMPLE_VALIDATOR_NODE = "ExampleValidator"
 DATA_FILE = "data.csv"
 SPLITS = ("train", "eval")
 
@@ -139,12 +136,15 @@ class PipelineExecutors:
     def __init__(self, config) -> None:
         from tfx.types import standard_artifacts
 
+        from pipeline.inputs import resolve_inputs
         from pipeline.pipeline import create_pipeline
 
-        nodes = {node.id: node for node in create_pipeline(config).components}
+        nodes = {
+            node.id: node for node in create_pipeline(config, resolve_inputs(config)).components
+        }
         self._properties = {
             node_id: dict(nodes[node_id].exec_properties)
-            for node_id in (EXAMPLE_GEN_NODE, STATISTICS_GEN_NODE, EXAMPLE_VALIDATOR_NODE)
+            for node_id in (EXAMPLE_GEN, STATISTICS_GEN, EXAMPLE_VALIDATOR)
         }
         self._schema = standard_artifacts.Schema()
         # ExampleValidator reads the one file of the artifact's folder.
@@ -165,21 +165,21 @@ class PipelineExecutors:
         ExampleGenExecutor().Do(
             {},
             {keys.EXAMPLES_KEY: [examples]},
-            {**self._properties[EXAMPLE_GEN_NODE], keys.INPUT_BASE_KEY: data_root},
+            {**self._properties[EXAMPLE_GEN], keys.INPUT_BASE_KEY: data_root},
         )
         statistics = standard_artifacts.ExampleStatistics()
         statistics.uri = os.path.join(work_dir, "statistics")
         StatisticsExecutor().Do(
             {keys.EXAMPLES_KEY: [examples]},
             {keys.STATISTICS_KEY: [statistics]},
-            self._properties[STATISTICS_GEN_NODE],
+            self._properties[STATISTICS_GEN],
         )
         anomalies = standard_artifacts.ExampleAnomalies()
         anomalies.uri = os.path.join(work_dir, "anomalies")
         ValidatorExecutor().Do(
             {keys.STATISTICS_KEY: [statistics], keys.SCHEMA_KEY: [self._schema]},
             {keys.ANOMALIES_KEY: [anomalies]},
-            self._properties[EXAMPLE_VALIDATOR_NODE],
+            self._properties[EXAMPLE_VALIDATOR],
         )
         return statistics, anomalies
 

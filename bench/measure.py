@@ -12,10 +12,12 @@ from typing import Any
 
 import psutil
 
+from pipeline.nodes import EXAMPLE_GEN, STATISTICS_GEN, TRAINER, TRANSFORM
+
 # How often the memory of the run's process tree is sampled.
 MEMORY_SAMPLE_SECONDS = 0.2
 # Nodes whose speed is given in rows per second: they read every row.
-ROW_NODES = ("CsvExampleGen", "StatisticsGen", "Transform")
+ROW_NODES = (EXAMPLE_GEN, STATISTICS_GEN, TRANSFORM)
 
 
 class BenchmarkRunError(RuntimeError):
@@ -112,14 +114,14 @@ def run_pipeline(
 def _measurement(
     summary: dict[str, Any], output_dir: str, process_seconds: float, peak_bytes: int
 ) -> RunMeasurement:
-    from pipeline.records.run_record import read_run_record
+    from pipeline.records.runs import read_run_record
     from pipeline.records.training_results import read_training_speed
 
-    record = read_run_record(output_dir, summary["run_id"])
-    rows = sum(split["rows"] for split in record["statistics"].values()) or None
+    record = read_run_record(output_dir, summary["pipeline_name"], summary["run_id"])
+    rows = sum(split["rows"] for split in record.statistics.values()) or None
     training = None
-    if record["training"] and summary["nodes"].get("Trainer", {}).get("state") == "COMPLETE":
-        training = read_training_speed(record["training"]["logs"])
+    if record.training and summary["nodes"].get(TRAINER, {}).get("state") == "COMPLETE":
+        training = read_training_speed(record.training.logs)
     return RunMeasurement(
         process_seconds=round(process_seconds, 2),
         pipeline_seconds=summary["wall_seconds"],

@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from pipeline.nodes import EVALUATOR, EXAMPLE_GEN, STATISTICS_GEN, TRAINER, TRANSFORM
+
 # Measures where more is better; for every other one (seconds, ms, MB) less is.
 HIGHER_IS_BETTER = ("rows/s", "examples/s")
 # The nodes that do the work; the others (resolvers, schema import, validation) take
 # hundredths of a second.
-WORK_NODES = ("CsvExampleGen", "StatisticsGen", "Transform", "Trainer", "Evaluator")
+WORK_NODES = (EXAMPLE_GEN, STATISTICS_GEN, TRANSFORM, TRAINER, EVALUATOR)
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -23,9 +25,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     million = results["sizes"].get("1000000", {}).get("ours")
     if million:
-        seconds = (
-            million["node_seconds"]["CsvExampleGen"] + million["node_seconds"]["StatisticsGen"]
-        )
+        seconds = million["node_seconds"][EXAMPLE_GEN] + million["node_seconds"][STATISTICS_GEN]
         found.append(
             _target(
                 "ExampleGen + StatisticsGen at 1M rows",

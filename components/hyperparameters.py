@@ -1,10 +1,10 @@
-"""The model's hyperparameters: one typed object that travels to the Trainer as custom_config."""
+"""The model's hyperparameters: one typed object that travels to the Trainer and the Tuner in
+their custom_config (components/custom_config.py)."""
 
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-CUSTOM_CONFIG_KEY = "hyperparameters"
 # Written by the Trainer beside its logs: the values a model was actually trained with.
 HYPERPARAMETERS_FILE = "hyperparameters.json"
 
@@ -43,19 +43,20 @@ class HParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
-    def to_custom_config(self) -> dict[str, Any]:
-        """The JSON-serialisable form TFX stores in the Trainer's and Tuner's custom_config."""
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON-serialisable form the Trainer's and the Tuner's custom_config carry
+        (see components/custom_config.py)."""
         values = dataclasses.asdict(self)
         values["hidden_units"] = list(self.hidden_units)
-        return {CUSTOM_CONFIG_KEY: values}
+        return values
 
     @classmethod
-    def from_custom_config(cls, custom_config: Mapping[str, Any] | None) -> "HParams":
-        """Rebuild the object a component received; unknown keys are an error, not ignored."""
-        values = dict((custom_config or {}).get(CUSTOM_CONFIG_KEY, {}))
+    def from_json_dict(cls, values: Mapping[str, Any]) -> "HParams":
+        """Rebuild the object to_json_dict wrote; an unknown key is an error, not ignored."""
+        values = dict(values)
         unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
         if unknown:
-            raise ValueError(f"custom_config has unknown hyperparameters: {sorted(unknown)}")
+            raise ValueError(f"unknown hyperparameters: {sorted(unknown)}")
         if "hidden_units" in values:
             values["hidden_units"] = tuple(values["hidden_units"])
         return cls(**values)

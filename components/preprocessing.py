@@ -6,12 +6,13 @@ import tensorflow as tf
 import tensorflow_transform as tft
 
 from components import features
+from components.custom_config import dataset_spec_from
 from components.dataset_spec import NUMERIC, OOV_BUCKETS, VOCABULARY_TOP_K
 
 
 def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict) -> dict[str, tf.Tensor]:
     """Transform entry point (referenced by dotted path from the pipeline)."""
-    spec = features.spec_from_custom_config(custom_config)
+    spec = dataset_spec_from(custom_config)
     outputs = {}
     for feature in spec.features:
         raw = inputs[feature.name]

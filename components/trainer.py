@@ -11,7 +11,8 @@ import tf_keras as keras
 from absl import logging
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components import data, export, features
+from components import data, export
+from components.custom_config import dataset_spec_from, hyperparameters_from, model_type_from
 from components.hyperparameters import HYPERPARAMETERS_FILE, HParams
 from components.model import skip_autograph_of_tf_keras
 from components.training_speed import TrainingSpeed
@@ -22,7 +23,7 @@ MAX_LOGGED_EPOCHS = 10
 
 def resolve_hyperparameters(fn_args: FnArgs) -> HParams:
     """The configured hyperparameters, overridden by the Tuner's best ones when it ran."""
-    hparams = HParams.from_custom_config(fn_args.custom_config)
+    hparams = hyperparameters_from(fn_args.custom_config)
     if fn_args.hyperparameters:
         tuned = fn_args.hyperparameters.get("values", fn_args.hyperparameters)
         hparams = hparams.with_tuned(tuned)
@@ -33,7 +34,7 @@ def run_fn(fn_args: FnArgs) -> None:
     """Train the model the dataset's spec calls for and export it to
     `fn_args.serving_model_dir`."""
     skip_autograph_of_tf_keras()
-    spec = features.spec_from_custom_config(fn_args.custom_config)
+    spec = dataset_spec_from(fn_args.custom_config)
     hparams = resolve_hyperparameters(fn_args)
     logging.info("Training with %s", hparams)
     keras.utils.set_random_seed(hparams.seed)
@@ -58,7 +59,7 @@ def run_fn(fn_args: FnArgs) -> None:
         hparams.seed,
     )
     model = data.model_from_transform(
-        spec, hparams, tf_transform_output, fn_args.custom_config[features.MODEL_TYPE_KEY]
+        spec, hparams, tf_transform_output, model_type_from(fn_args.custom_config)
     )
     tf.io.gfile.makedirs(fn_args.model_run_dir)  # a local path or a gs://, s3:// URI
     # gcd keeps epochs * steps_per_epoch exactly equal to train_steps.

@@ -5,11 +5,15 @@ import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx.components.tuner.component import TunerFnResult
 
-from components import data, features
+from components import data
+from components.custom_config import (
+    dataset_spec_from,
+    hyperparameters_from,
+    model_type_from,
+    tuner_max_trials_from,
+)
 from components.hyperparameters import HParams
 from components.model import skip_autograph_of_tf_keras
-
-TUNER_CONFIG_KEY = "tuner"
 
 
 def search_space(base: HParams) -> keras_tuner.HyperParameters:
@@ -24,10 +28,10 @@ def search_space(base: HParams) -> keras_tuner.HyperParameters:
 def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """Build the search; TFX runs it and hands the best values to the Trainer."""
     skip_autograph_of_tf_keras()
-    spec = features.spec_from_custom_config(fn_args.custom_config)
-    model_type = fn_args.custom_config[features.MODEL_TYPE_KEY]
-    base = HParams.from_custom_config(fn_args.custom_config)
-    max_trials = int(fn_args.custom_config[TUNER_CONFIG_KEY]["max_trials"])
+    spec = dataset_spec_from(fn_args.custom_config)
+    model_type = model_type_from(fn_args.custom_config)
+    base = hyperparameters_from(fn_args.custom_config)
+    max_trials = tuner_max_trials_from(fn_args.custom_config)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
 
     def build(tuned: keras_tuner.HyperParameters):

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import re
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2
 
@@ -14,13 +15,33 @@ DATA_FILE_PATTERN = "*.csv"
 # Which model to train: "auto" picks the Iris DNN for numeric features only and Wide & Deep
 # when there are categorical ones.
 MODEL_TYPES = ("auto", "dnn", "wide_deep")
+# A pipeline name is a context in ML Metadata, a folder of the serving path and an Airflow DAG id.
+PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# The name of data whose folder's name has no letter or digit (e.g. data_root "/").
+FALLBACK_PIPELINE_NAME = "pipeline"
+
+
+def pipeline_name_of(data_root: str) -> str:
+    """The default pipeline name of the data in `data_root`: its folder's name, lowercased, with
+    each run of characters other than letters and digits made one '-' (no '_': Kubeflow's
+    pipeline names take none)."""
+    if "://" in data_root:
+        folder = data_root.rstrip("/").rsplit("/", 1)[-1]
+    else:
+        folder = os.path.basename(os.path.abspath(data_root))
+    name = re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
+    return name or FALLBACK_PIPELINE_NAME
 
 
 @dataclasses.dataclass(frozen=True)
 class PipelineConfig:
     """What a run may vary; the defaults describe a local run on the sample data."""
 
-    pipeline_name: str = "iris"
+    # The name in ML Metadata, the serving path and the Airflow DAG id; runs of one name share a
+    # cache, a drift baseline and the last blessed model. None: the data folder's name
+    # (pipeline_name_of), so other data is not taken for the sample's pipeline. Resolved when
+    # the config is made, so dataclasses.replace(data_root=...) keeps the first data's name.
+    pipeline_name: str | None = None
     data_root: str = "data/iris"
     # The curated schema. Without one, a local run uses the schema its pipeline kept, and the
     # pipeline's first run infers that one (pipeline/schemas/kept.py); every other runner
@@ -65,6 +86,13 @@ class PipelineConfig:
     trainer_memory_limit_gb: float | None = None
 
     def __post_init__(self) -> None:
+        if self.pipeline_name is None:
+            object.__setattr__(self, "pipeline_name", pipeline_name_of(self.data_root))
+        elif not PIPELINE_NAME_PATTERN.fullmatch(self.pipeline_name):
+            raise ValueError(
+                f"pipeline_name must be lowercase letters, digits, '-' and '_', starting with a "
+                f"letter or digit, got {self.pipeline_name!r}"
+            )
         for name in ("tuner_trials", "tuner_train_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -79,7 +107,7 @@ class PipelineConfig:
         for kind in self.allowed_anomaly_kinds:
             if kind not in known_kinds:
                 raise ValueError(
-                    f"allowed anomaly kind {kind!r} is not an AnomalyInfo.Type name "
+                    f"allowed_anomaly_kinds: {kind!r} is not an AnomalyInfo.Type name "
                     "(e.g. FEATURE_TYPE_LOW_FRACTION_PRESENT, FLOAT_TYPE_BIG_FLOAT)"
                 )
         for name in ("trainer_cpu_limit", "trainer_memory_limit_gb"):

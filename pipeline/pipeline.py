@@ -1,4 +1,8 @@
-"""create_pipeline: the one pipeline every runner (local, Kubeflow, Airflow) builds."""
+"""create_pipeline: the one pipeline every runner (local, Kubeflow, Airflow) builds.
+
+Wiring only: what it needs from files (the schema, the user code's fingerprints) comes in
+resolved (pipeline/inputs.py), so building it reads nothing and it can be built in a test.
+"""
 
 from kfp.pipeline_spec import pipeline_spec_pb2
 from ml_metadata.proto import metadata_store_pb2
@@ -25,26 +29,19 @@ from components.checked_csv_example_gen.component import (
     CheckedCsvExampleGen,
     TfxReaderCsvExampleGen,
 )
-from components.dataset_spec import DatasetSpecError
-from components.features import DATASET_SPEC_KEY, MODEL_TYPE_KEY
+from components.custom_config import component_custom_config
 from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
 from components.validation_gate.baseline import LatestOrNothingStrategy
 from components.validation_gate.component import ValidatedStatistics, ValidationGate
 from pipeline import nodes
-from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
 from pipeline.evaluation import create_eval_config
-from pipeline.schemas.dataset import dataset_spec, read_schema_text, schema_fingerprint
-
-PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
-TRAINER_RUN_FN = "components.trainer.run_fn"
-TUNER_FN = "components.tuner.tuner_fn"
-# In a component's custom_config: the fingerprint of the code it runs (see code_fingerprint).
-CODE_FINGERPRINT_KEY = "code_fingerprint"
+from pipeline.inputs import PREPROCESSING_FN, TRAINER_RUN_FN, TUNER_FN, ResolvedInputs
 
 
 def create_pipeline(
     config: PipelineConfig,
+    inputs: ResolvedInputs,
     metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
     baseline_strategy: type[ResolverStrategy] = LatestOrNothingStrategy,
 ) -> tfx_pipeline.Pipeline:
@@ -52,22 +49,16 @@ def create_pipeline(
     Transform -> (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher
     (only a blessed model is pushed).
 
-    The curated schema is read here: what each column is to the model (the dataset's spec)
-    comes from it and travels to Transform, the Trainer and the Tuner in their custom_config,
-    and its fingerprint decides whether ImportSchemaGen runs again.
+    `inputs` are what the runner read from files (resolve_inputs): the schema ImportSchemaGen
+    imports, with the fingerprint that decides whether it runs again; what each column is to
+    the model (the dataset's spec), which travels to Transform, the Trainer and the Tuner in
+    their custom_config; and the fingerprints of the code those three run.
 
     The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
     none for Kubeflow, which provides its own. So does `baseline_strategy`, how the drift
     baseline is found: Kubeflow compiles only TFX's LatestArtifactStrategy.
     """
-    if not config.schema_path:
-        raise DatasetSpecError(
-            "the pipeline takes its features from a schema: give one (a local pipeline keeps "
-            "the one its first run inferred, in <output dir>/schema/<pipeline name>/)"
-        )
-    schema_text = read_schema_text(config.schema_path)
-    spec = dataset_spec(config, schema_text)
-    spec_config = {DATASET_SPEC_KEY: spec.to_json()}
+    spec = inputs.dataset_spec
     example_gen = _csv_example_gen(
         config.data_root, SPLIT_HASH_BUCKETS, config.tfx_csv_reader
     ).with_id(nodes.EXAMPLE_GEN)
@@ -79,7 +70,7 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
     ).with_id(nodes.SCHEMA_GEN)
     curated_schema = FingerprintedImportSchemaGen(
-        schema_file=config.schema_path, schema_fingerprint=schema_fingerprint(schema_text)
+        schema_file=inputs.schema_path, schema_fingerprint=inputs.schema_fingerprint
     ).with_id(nodes.IMPORT_SCHEMA_GEN)
     schema = curated_schema.outputs["schema"]
     components = [example_gen, statistics_gen, schema_gen, curated_schema]
@@ -116,11 +107,7 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         schema=schema,
         preprocessing_fn=PREPROCESSING_FN,
-        custom_config={
-            **spec_config,
-            # Part of the cache key only: an edit to the code makes Transform run again.
-            CODE_FINGERPRINT_KEY: code_fingerprint(PREPROCESSING_FN),
-        },
+        custom_config=component_custom_config(spec, inputs.preprocessing_code_fingerprint),
         # TFDV statistics of the data before and after transformation: the first repeats
         # StatisticsGen's, and nothing reads either (5 of Transform's 50 s on a million rows).
         disable_statistics=True,
@@ -129,11 +116,6 @@ def create_pipeline(
     transform.add_upstream_node(validation_gate)
     components += [drift_baseline, validation_gate, transform]
 
-    custom_config = {
-        **config.hyperparameters.to_custom_config(),
-        **spec_config,
-        MODEL_TYPE_KEY: config.model_type,
-    }
     tuned_hyperparameters = None
     if config.enable_tuner:
         tuner = Tuner(
@@ -143,11 +125,13 @@ def create_pipeline(
             schema=schema,
             train_args=trainer_pb2.TrainArgs(num_steps=config.tuner_train_steps),
             eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
-            custom_config={
-                **custom_config,
-                "tuner": {"max_trials": config.tuner_trials},
-                CODE_FINGERPRINT_KEY: code_fingerprint(TUNER_FN),
-            },
+            custom_config=component_custom_config(
+                spec,
+                inputs.tuner_code_fingerprint,
+                hyperparameters=config.hyperparameters,
+                model_type=config.model_type,
+                tuner_max_trials=config.tuner_trials,
+            ),
         ).with_id(nodes.TUNER)
         components.append(tuner)
         tuned_hyperparameters = tuner.outputs["best_hyperparameters"]
@@ -160,7 +144,12 @@ def create_pipeline(
         hyperparameters=tuned_hyperparameters,
         train_args=trainer_pb2.TrainArgs(num_steps=config.hyperparameters.train_steps),
         eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
-        custom_config={**custom_config, CODE_FINGERPRINT_KEY: code_fingerprint(TRAINER_RUN_FN)},
+        custom_config=component_custom_config(
+            spec,
+            inputs.trainer_code_fingerprint,
+            hyperparameters=config.hyperparameters,
+            model_type=config.model_type,
+        ),
     ).with_id(nodes.TRAINER)
     if config.trainer_cpu_limit or config.trainer_memory_limit_gb:
         # Read by the Kubeflow compiler into the Trainer task's container resources.

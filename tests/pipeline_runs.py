@@ -43,9 +43,7 @@ def run_pipeline(output_dir: pathlib.Path, *flags: str, project: pathlib.Path = 
         timeout=1200,
         check=False,
     )
-    from pipeline.records.summary import (
-        open_store,  # here: the conftest that imports this stays light
-    )
+    from pipeline.records.metadata import open_store  # here: the conftest stays light
 
     summary = json.loads(summary_path.read_text())
     executions = collections.Counter()

@@ -12,7 +12,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from pipeline.records.summary import open_store
+from pipeline.records.metadata import open_store
 from tests.conftest import DEFAULT_NODES, REPO_ROOT, serialized_examples
 
 pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
@@ -22,7 +22,7 @@ AIRFLOW = str(pathlib.Path(sys.executable).parent / "airflow")
 
 def run_dag(tmp_path_factory, **settings: str):
     """(process, AIRFLOW_HOME, output dir) of one `airflow dags test iris` run of the shipped
-    DAG file, with IRIS_* `settings` in its environment."""
+    DAG file, with PIPELINE_* `settings` in its environment."""
     airflow_home = tmp_path_factory.mktemp("airflow_home")
     output_dir = tmp_path_factory.mktemp("airflow_outputs")
     (airflow_home / "dags").mkdir()
@@ -36,7 +36,7 @@ def run_dag(tmp_path_factory, **settings: str):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         # Importing TensorFlow in the DAG file takes longer than Airflow's default 30 s.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "600",
-        "IRIS_OUTPUT_DIR": str(output_dir),
+        "PIPELINE_OUTPUT_DIR": str(output_dir),
         **settings,
     }
     migrate = subprocess.run(
@@ -103,7 +103,7 @@ def test_blessed_model_is_pushed_and_classifies_by_species_name(airflow_run, iri
 def test_blessing_gates_the_push_without_tfx_cond(tmp_path_factory):
     # 20 steps cannot classify every eval row; a threshold of 1.0 demands exactly that.
     process, airflow_home, output_dir = run_dag(
-        tmp_path_factory, IRIS_TRAIN_STEPS="20", IRIS_ACCURACY_THRESHOLD="1.0"
+        tmp_path_factory, PIPELINE_TRAIN_STEPS="20", PIPELINE_ACCURACY_THRESHOLD="1.0"
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
     assert task_states(airflow_home) == {node: "success" for node in DEFAULT_NODES}

@@ -12,7 +12,7 @@ import time
 import pytest
 import tensorflow as tf
 
-from pipeline.records.summary import node_executions, open_store, output_artifacts
+from pipeline.records.metadata import node_executions, open_store, output_artifacts
 from tests.conftest import (
     CURATED_SCHEMA,
     DEFAULT_NODES,
@@ -211,7 +211,7 @@ def test_tuner_best_hyperparameters_reach_the_trainer(tmp_path):
     assert run.states["Trainer"] == "COMPLETE"
 
     store = open_store(str(tmp_path / "outputs" / "metadata.sqlite"))
-    executions = node_executions(store, run.summary["run_id"], "iris")
+    executions = node_executions(store, run.summary["run_id"], run.summary["pipeline_name"])
     best_uri = output_uri(store, executions["Tuner"], "best_hyperparameters")
     best = json.loads((pathlib.Path(best_uri) / "best_hyperparameters.txt").read_text())["values"]
     model_run_uri = output_uri(store, executions["Trainer"], "model_run")
@@ -338,7 +338,11 @@ def test_the_validation_gate_stops_bad_data_before_transform_and_keeps_the_serve
         writer.writerows(
             {**row, "petal_length": f"{float(row['petal_length']) * 10:.1f}"} for row in iris_rows
         )
-    bad = run_pipeline(output_dir, "--data-root", str(bad_data), "--schema", str(CURATED_SCHEMA))
+    # Named: data from another folder would otherwise start a pipeline of its own.
+    same_pipeline = ("--pipeline-name", "iris")
+    bad = run_pipeline(
+        output_dir, *same_pipeline, "--data-root", str(bad_data), "--schema", str(CURATED_SCHEMA)
+    )
 
     assert bad.returncode == 1
     assert bad.summary["failed_node"] == "ValidationGate"
@@ -369,6 +373,7 @@ def test_the_validation_gate_stops_bad_data_before_transform_and_keeps_the_serve
     # data has also drifted from the good data before it.)
     allowed = run_pipeline(
         output_dir,
+        *same_pipeline,
         "--data-root", str(bad_data),
         "--schema", str(CURATED_SCHEMA),
         "--allow-anomaly", "FLOAT_TYPE_BIG_FLOAT",

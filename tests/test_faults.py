@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pipeline.records.summary import open_store
+from pipeline.records.metadata import open_store
 from tests.conftest import CURATED_SCHEMA, IRIS_FEATURES, IRIS_SPEC, serialized_examples
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
@@ -32,6 +32,9 @@ DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen", 
 AFTER_THE_GATE = ("Transform", "Trainer", "Evaluator", "Pusher")
 # The bootstrap resample of the Iris rows that a pipeline keeping its first schema takes in.
 RESAMPLE_SEED = 1
+# Data from another folder is another pipeline unless named: these runs continue the served one.
+SERVED_PIPELINE = "iris"
+THE_SERVED_PIPELINE = ("--pipeline-name", SERVED_PIPELINE)
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +49,7 @@ def served(tmp_path_factory) -> tuple[pathlib.Path, Run]:
 
 
 def served_versions(output_dir: pathlib.Path) -> list[str]:
-    return sorted(str(path) for path in (output_dir / "serving_model" / "iris").iterdir())
+    return sorted(str(path) for path in (output_dir / "serving_model" / SERVED_PIPELINE).iterdir())
 
 
 def pipeline_runs(output_dir: pathlib.Path) -> int:
@@ -232,7 +235,14 @@ def test_bad_input_is_refused_or_stopped_and_the_served_model_stays(
     if text is not None:
         (folder / "iris.csv").write_text(text)
 
-    run = run_pipeline(output_dir, "--data-root", str(folder), "--schema", str(CURATED_SCHEMA))
+    run = run_pipeline(
+        output_dir,
+        *THE_SERVED_PIPELINE,
+        "--data-root",
+        str(folder),
+        "--schema",
+        str(CURATED_SCHEMA),
+    )
 
     assert_refused_or_stopped(run, bad.refused, bad.stopped, folder, output_dir, runs_before)
     assert served_versions(output_dir) == versions_before
@@ -353,7 +363,7 @@ def test_a_run_killed_during_training_resumes_from_what_completed(served, tmp_pa
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "iris.csv").write_text(csv_text(iris_rows))
-    flags = ["--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
+    flags = [*THE_SERVED_PIPELINE, "--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
 
     started_ms = int(time.time() * 1000)
     killed = subprocess.Popen(
@@ -410,7 +420,7 @@ def test_a_same_size_rewrite_in_the_same_second_is_read_again(served, tmp_path, 
     folder = tmp_path / "data"
     folder.mkdir()
     data = folder / "iris.csv"
-    flags = ["--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
+    flags = [*THE_SERVED_PIPELINE, "--data-root", str(folder), "--schema", str(CURATED_SCHEMA)]
     # Row 5 is 5.0,3.6,...: each version puts "99." (3 characters) in another column.
     assert (iris_rows[4]["sepal_length"], iris_rows[4]["sepal_width"]) == ("5.0", "3.6")
     data.write_text(csv_text(with_value(iris_rows, "sepal_length", "99.", lambda i: i == 4)))
@@ -477,14 +487,14 @@ def served_without_schema(tmp_path_factory, iris_rows) -> tuple[pathlib.Path, Ru
     excel_text = "\ufeff" + csv_text(iris_rows).replace("\n", "\r\n")
     (folder / "iris.csv").write_bytes(excel_text.encode("utf-8"))
     output_dir = base / "outputs"
-    run = run_pipeline(output_dir, "--data-root", str(folder))
+    run = run_pipeline(output_dir, *THE_SERVED_PIPELINE, "--data-root", str(folder))
     assert run.returncode == 0, run.stdout
     assert run.summary["schema"]["origin"] == "inferred"
     assert "this data now defines normal" in run.stdout
     assert run.summary["pushed_model"]
     import tensorflow_data_validation as tfdv
 
-    kept = tfdv.load_schema_text(str(output_dir / "schema" / "iris" / "schema.pbtxt"))
+    kept = tfdv.load_schema_text(str(output_dir / "schema" / SERVED_PIPELINE / "schema.pbtxt"))
     assert [feature.name for feature in kept.feature] == COLUMNS
     serving_info = json.loads(
         (
@@ -514,7 +524,7 @@ def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_not
     bad, served_without_schema, runs_stopped_on_the_kept_schema, tmp_path, iris_rows
 ):
     output_dir, first = served_without_schema
-    kept_schema = output_dir / "schema" / "iris" / "schema.pbtxt"
+    kept_schema = output_dir / "schema" / SERVED_PIPELINE / "schema.pbtxt"
     kept_before = kept_schema.read_bytes()
     versions_before, runs_before = served_versions(output_dir), pipeline_runs(output_dir)
     baselines_before = validated_statistics(output_dir)
@@ -524,7 +534,7 @@ def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_not
     if text is not None:
         (folder / "iris.csv").write_text(text)
 
-    run = run_pipeline(output_dir, "--data-root", str(folder))
+    run = run_pipeline(output_dir, *THE_SERVED_PIPELINE, "--data-root", str(folder))
 
     stopped = bad.stopped if bad.stopped_by_kept_schema is None else bad.stopped_by_kept_schema
     assert_refused_or_stopped(run, bad.refused, stopped, folder, output_dir, runs_before)
@@ -547,7 +557,7 @@ def test_a_stopped_runs_new_label_class_is_accepted_by_a_proposed_schema(
         folder = tmp_path / "new_class"
         folder.mkdir()
         (folder / "iris.csv").write_text(_a_new_label_class(iris_rows))
-        stopped = run_pipeline(output_dir, "--data-root", str(folder))
+        stopped = run_pipeline(output_dir, *THE_SERVED_PIPELINE, "--data-root", str(folder))
     assert stopped.summary["failed_node"] == "ValidationGate"
     proposed = tmp_path / "proposed.pbtxt"
     process = subprocess.run(
@@ -605,7 +615,7 @@ def test_after_bad_input_the_kept_schema_still_serves_and_a_resample_is_pushed(
     folder.mkdir()
     resampled = generator.choices(iris_rows, k=3 * len(iris_rows))
     (folder / "iris.csv").write_text(csv_text(resampled))
-    resample = run_pipeline(output_dir, "--data-root", str(folder))
+    resample = run_pipeline(output_dir, *THE_SERVED_PIPELINE, "--data-root", str(folder))
     assert resample.returncode == 0, resample.stdout
     assert resample.states["ValidationGate"] == "COMPLETE"
     assert resample.summary["schema"]["origin"] == "kept"

@@ -2,8 +2,9 @@
 
 TFX's ImportSchemaGen has one execution property, the file's path, so with the cache on an edited
 schema (a tightened range, a new drift threshold) is not imported again and the run validates
-against the old one. The pipeline reads the file when it is built anyway (the dataset's spec
-comes from it) and passes its fingerprint as a second property, which the executor ignores.
+against the old one. The runner reads the file before the pipeline is built anyway (the
+dataset's spec comes from it: pipeline/inputs.py), and its fingerprint is passed as a second
+property, which the executor ignores.
 """
 
 from tfx import types

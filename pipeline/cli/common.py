@@ -1,11 +1,15 @@
-"""What several commands share: quiet TensorFlow start-up, and choosing a run to read."""
+"""What several commands share: quiet TensorFlow start-up, and choosing a pipeline and a run to
+read."""
 
 import argparse
 import logging
 import os
 import warnings
 
+from pipeline.cli.exit_codes import BadInputError
 from pipeline.config import PipelineConfig
+
+PIPELINE_NAME_FLAG = "--pipeline-name"
 
 
 def quiet_tensorflow() -> None:
@@ -24,14 +28,44 @@ def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
         default=PipelineConfig().output_dir,
         help="the outputs of local runs (default: %(default)s)",
     )
-    parser.add_argument(
-        "--pipeline-name",
-        default=PipelineConfig().pipeline_name,
-        help="the pipeline whose runs to read (default: %(default)s)",
-    )
+    add_pipeline_name_argument(parser, "the pipeline whose runs to read")
     parser.add_argument(
         "--run",
         metavar="RUN",
         help="which run: its number in the runs list, its id or a unique prefix of it "
         "(default: the latest)",
     )
+
+
+def add_pipeline_name_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """--pipeline-name of a command that reads runs back: without it, the only pipeline there."""
+    parser.add_argument(
+        PIPELINE_NAME_FLAG,
+        metavar="NAME",
+        help=f"{what} (default: the only pipeline recorded in the output directory)",
+    )
+
+
+def chosen_pipeline(output_dir: str, pipeline_name: str | None) -> str:
+    """`pipeline_name` when given, else the only pipeline ML Metadata recorded under
+    `output_dir`; BadInputError when it recorded none, or several."""
+    from pipeline.records.runs import RunNotFoundError, recorded_pipelines
+
+    if pipeline_name:
+        return pipeline_name
+    try:
+        names = recorded_pipelines(output_dir)
+    except RunNotFoundError as error:
+        raise BadInputError(str(error)) from None
+    return only_pipeline(names, output_dir)
+
+
+def only_pipeline(names: list[str], output_dir: str) -> str:
+    """The one name of `names`, the pipelines found under `output_dir`; BadInputError naming
+    them and the flag that chooses one when there are several."""
+    if len(names) != 1:
+        raise BadInputError(
+            f"{output_dir} holds the runs of {len(names)} pipelines ({', '.join(names)}): "
+            f"choose one with {PIPELINE_NAME_FLAG} NAME"
+        )
+    return names[0]

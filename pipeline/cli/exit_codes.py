@@ -10,7 +10,7 @@
 import sys
 from collections.abc import Callable
 
-from pipeline.records.run_summary import FAILED, NOT_STARTED, RunSummary
+from pipeline.records.run_record import FAILED, NOT_STARTED, RunSummary
 
 DONE = 0
 RUN_FAILED = 1

@@ -2,9 +2,17 @@
 
 import argparse
 
-from pipeline.cli.dataset_flags import add_dataset_arguments, dataset_settings
 from pipeline.cli.exit_codes import DONE, BadInputError
-from pipeline.config import PipelineConfig
+from pipeline.settings import RUN, add_setting_arguments, settings_from_args
+
+# What infer-schema reads of the settings: the data, and what its columns are to the model.
+INFER_SCHEMA_SETTINGS = (
+    "data_root",
+    "label",
+    "excluded_columns",
+    "feature_overrides",
+    "model_type",
+)
 
 
 def register(commands) -> None:
@@ -13,9 +21,8 @@ def register(commands) -> None:
         help="infer a schema from CSV data, as SchemaGen does, with what the statistics say "
         "each column is to the model recorded in it",
     )
-    parser.add_argument("--data-root", default=PipelineConfig().data_root)
     parser.add_argument("--output", required=True, help="schema .pbtxt file to write")
-    add_dataset_arguments(parser)
+    add_setting_arguments(parser, RUN, names=INFER_SCHEMA_SETTINGS, print_config=False)
     parser.set_defaults(handler=infer_schema_command)
 
 
@@ -24,14 +31,14 @@ def infer_schema_command(args: argparse.Namespace) -> int:
     from components.dataset_spec import DatasetSpecError
     from pipeline.schemas.dataset import describe_spec, write_inferred_schema
 
-    settings = dataset_settings(args)
+    config = settings_from_args(args, RUN, names=INFER_SCHEMA_SETTINGS).config()
     try:
         spec = write_inferred_schema(
-            args.data_root,
+            config.data_root,
             args.output,
-            settings["label"],
-            exclude=settings["excluded_columns"],
-            overrides=dict(settings["feature_overrides"]),
+            config.label,
+            exclude=config.excluded_columns,
+            overrides=dict(config.feature_overrides),
         )
     except DatasetSpecError as error:
         raise BadInputError(str(error)) from None

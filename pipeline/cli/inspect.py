@@ -4,7 +4,7 @@ import argparse
 import json
 import sys
 
-from pipeline.cli.common import add_run_selection_arguments, quiet_tensorflow
+from pipeline.cli.common import add_run_selection_arguments, chosen_pipeline, quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
 
 
@@ -28,24 +28,25 @@ def inspect_command(args: argparse.Namespace) -> int:
     quiet_tensorflow()
     from rich.console import Console
 
-    from pipeline.records.run_record import RunNotFoundError, compare_runs, read_run_record
+    from pipeline.records.runs import RunNotFoundError, compare_runs, read_run_record
     from pipeline.views.inspect_tables import print_comparison, print_record, print_runs
 
+    pipeline_name = chosen_pipeline(args.output_dir, args.pipeline_name)
     try:
         if args.compare:
-            result = compare_runs(args.output_dir, *args.compare, args.pipeline_name)
+            result = compare_runs(args.output_dir, pipeline_name, *args.compare)
         else:
-            result = read_run_record(args.output_dir, args.run, args.pipeline_name)
+            result = read_run_record(args.output_dir, pipeline_name, args.run)
     except RunNotFoundError as error:
         raise BadInputError(str(error)) from None
     if args.json:
-        json.dump(result, sys.stdout, indent=2)
+        json.dump(result.to_json_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return DONE
     console = Console()
     if args.compare:
         print_comparison(console, result)
     else:
-        print_runs(console, result["runs"], selected=result["run"]["run_id"])
+        print_runs(console, result.runs, selected=result.run.run_id)
         print_record(console, result)
     return DONE

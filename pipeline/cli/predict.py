@@ -1,9 +1,15 @@
 """`python -m pipeline predict`: classify the rows of a file with a pushed model."""
 
 import argparse
+import os
 import sys
 
-from pipeline.cli.common import quiet_tensorflow
+from pipeline.cli.common import (
+    add_pipeline_name_argument,
+    chosen_pipeline,
+    only_pipeline,
+    quiet_tensorflow,
+)
 from pipeline.cli.exit_codes import DONE, BadInputError
 from pipeline.config import PipelineConfig
 
@@ -21,11 +27,7 @@ def register(commands) -> None:
         default=PipelineConfig().output_dir,
         help="the run outputs to take the latest pushed model from (default: %(default)s)",
     )
-    parser.add_argument(
-        "--pipeline-name",
-        default=PipelineConfig().pipeline_name,
-        help="the pipeline whose latest pushed model to use (default: %(default)s)",
-    )
+    add_pipeline_name_argument(parser, "the pipeline whose latest pushed model to use")
     parser.add_argument(
         "--output", help="write predictions here (.csv, or .jsonl) instead of to stdout"
     )
@@ -49,9 +51,7 @@ def predict_command(args: argparse.Namespace) -> int:
 
     try:
         model_dir = args.model_dir or latest_pushed_model(
-            PipelineConfig(
-                output_dir=args.output_dir, pipeline_name=args.pipeline_name
-            ).serving_model_dir
+            serving_model_dir(args.output_dir, args.pipeline_name)
         )
         result = predict(model_dir, args.input, skip_bad_rows=args.skip_bad_rows)
     except (BadRowError, FileNotFoundError) as error:
@@ -74,3 +74,39 @@ def predict_command(args: argparse.Namespace) -> int:
         report += f"; {correct}/{len(labelled)} match the label column"
     print(report, file=sys.stderr)
     return DONE
+
+
+def serving_model_dir(output_dir: str, pipeline_name: str | None) -> str:
+    """Where the pipeline's pushed models are: `pipeline_name`'s, else those of the only
+    pipeline ML Metadata recorded under `output_dir` or, with no ML Metadata there (the
+    models were copied without it), of the only pipeline with pushed models."""
+    if not pipeline_name:
+        if os.path.exists(PipelineConfig(output_dir=output_dir).metadata_path):
+            pipeline_name = chosen_pipeline(output_dir, None)
+        else:
+            pipeline_name = only_pipeline(pushed_pipelines(output_dir), output_dir)
+    try:
+        config = PipelineConfig(output_dir=output_dir, pipeline_name=pipeline_name)
+    except ValueError as error:
+        raise BadInputError(f"--pipeline-name {pipeline_name}: {error}") from None
+    return config.serving_model_dir
+
+
+def pushed_pipelines(output_dir: str) -> list[str]:
+    """The pipelines with a folder of pushed models under `output_dir`, sorted; BadInputError
+    when there is none."""
+    # PipelineConfig puts each pipeline's models in a folder named after it, side by side.
+    serving_root = os.path.dirname(PipelineConfig(output_dir=output_dir).serving_model_dir)
+    names = []
+    if os.path.isdir(serving_root):
+        names = sorted(
+            name
+            for name in os.listdir(serving_root)
+            if os.path.isdir(os.path.join(serving_root, name))
+        )
+    if not names:
+        raise BadInputError(
+            f"no pushed model in {serving_root} and no runs recorded under {output_dir}: "
+            "run the pipeline first, or pass --model-dir"
+        )
+    return names

@@ -2,7 +2,7 @@
 
 import argparse
 
-from pipeline.cli.common import add_run_selection_arguments, quiet_tensorflow
+from pipeline.cli.common import add_run_selection_arguments, chosen_pipeline, quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
 
 
@@ -26,7 +26,7 @@ def register(commands) -> None:
 def propose_schema_command(args: argparse.Namespace) -> int:
     """Write a schema that accepts what a run's validation found, and show what it changes."""
     quiet_tensorflow()
-    from pipeline.records.run_record import RunNotFoundError
+    from pipeline.records.runs import RunNotFoundError
     from pipeline.schemas.proposal import (
         IncompleteRunError,
         format_proposal,
@@ -34,8 +34,9 @@ def propose_schema_command(args: argparse.Namespace) -> int:
         write_proposed_schema,
     )
 
+    pipeline_name = chosen_pipeline(args.output_dir, args.pipeline_name)
     try:
-        proposal = propose_for_run(args.output_dir, args.run, args.pipeline_name)
+        proposal = propose_for_run(args.output_dir, pipeline_name, args.run)
     except (RunNotFoundError, IncompleteRunError) as error:
         raise BadInputError(str(error)) from None
     if proposal.changes:

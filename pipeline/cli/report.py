@@ -3,7 +3,7 @@
 import argparse
 import time
 
-from pipeline.cli.common import add_run_selection_arguments, quiet_tensorflow
+from pipeline.cli.common import add_run_selection_arguments, chosen_pipeline, quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
 
 
@@ -20,16 +20,18 @@ def report_command(args: argparse.Namespace) -> int:
     """Write one self-contained HTML page of what a run found."""
     started = time.monotonic()  # the report's build time includes loading TFMA and TensorFlow
     quiet_tensorflow()
-    from pipeline.records.run_record import RunNotFoundError, read_run_record
+    from pipeline.records.runs import RunNotFoundError, read_run_record
     from pipeline.views.report import write_report
 
+    pipeline_name = chosen_pipeline(args.output_dir, args.pipeline_name)
     try:
-        record = read_run_record(args.output_dir, args.run, args.pipeline_name)
+        record = read_run_record(args.output_dir, pipeline_name, args.run)
     except RunNotFoundError as error:
         raise BadInputError(str(error)) from None
     size = write_report(record, args.html)
     print(
-        f"wrote {args.html} ({size / 1024:.0f} KiB, run {record['run']['number']}: "
-        f"{record['run']['run_id']}) in {time.monotonic() - started:.1f} s"
+        f"wrote {args.html} ({size / 1024:.0f} KiB, run {record.run.number}: "
+        f"{record.run.run_id} of pipeline {record.pipeline}) in "
+        f"{time.monotonic() - started:.1f} s"
     )
     return DONE

@@ -2,11 +2,20 @@
 
 import argparse
 import os
+from collections.abc import Mapping
 
-from components.hyperparameters import HParams
-from pipeline.cli.dataset_flags import add_dataset_arguments, dataset_settings
-from pipeline.cli.exit_codes import BadInputError, exit_code_of_run
+from pipeline.cli.exit_codes import DONE, BadInputError, exit_code_of_run
 from pipeline.config import PipelineConfig
+from pipeline.settings import (
+    DEFAULT,
+    RUN,
+    ResolvedSettings,
+    add_setting_arguments,
+    settings_from_args,
+)
+
+# A curated schema saved beside the data is the local run's schema when none is named.
+SCHEMA_BESIDE_THE_DATA = "schema.pbtxt"
 
 
 def register(commands) -> None:
@@ -16,92 +25,9 @@ def register(commands) -> None:
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of a local run (shared by local_runner.py and `python -m pipeline run`)."""
-    defaults = PipelineConfig()
-    parser.add_argument(
-        "--data-root",
-        default=defaults.data_root,
-        help="folder of *.csv files with a header row (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--schema",
-        default=None,
-        help="curated schema.pbtxt, kept from now on as the pipeline's schema (default: "
-        "schema.pbtxt in --data-root if present, else the schema the pipeline kept, in "
-        "<output-dir>/schema/<pipeline-name>/; its first run infers it from the data)",
-    )
-    add_dataset_arguments(parser)
-    parser.add_argument(
-        "--serving-data",
-        metavar="DIR",
-        help="folder of *.csv serving requests (features, no label); the training data's skew "
-        "against them is checked with the schema's skew_comparator thresholds",
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=defaults.output_dir,
-        help="where artifacts, ML Metadata, pushed models and logs go (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--train-steps",
-        type=int,
-        default=defaults.hyperparameters.train_steps,
-        help="training steps (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--steps-per-execution",
-        type=int,
-        default=defaults.hyperparameters.steps_per_execution,
-        help="training steps per call of Keras' training function; 1 is Keras' default, and "
-        "the weights are the same either way (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--accuracy-threshold",
-        type=float,
-        default=defaults.accuracy_threshold,
-        help="eval accuracy a model needs to be blessed and pushed (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--allow-anomaly",
-        action="append",
-        default=[],
-        metavar="KIND",
-        help="an anomaly kind that only warns instead of stopping the run, e.g. "
-        "FEATURE_TYPE_LOW_FRACTION_PRESENT (repeatable)",
-    )
-    cache = parser.add_mutually_exclusive_group()
-    cache.add_argument(
-        "--enable-cache",
-        dest="enable_cache",
-        action="store_true",
-        help="reuse outputs of nodes whose inputs did not change (the default)",
-    )
-    cache.add_argument(
-        "--no-cache",
-        dest="enable_cache",
-        action="store_false",
-        help="re-execute every node",
-    )
-    parser.set_defaults(enable_cache=defaults.enable_cache)
-    parser.add_argument(
-        "--tuner",
-        action=argparse.BooleanOptionalAction,
-        default=defaults.enable_tuner,
-        help="run the Tuner and train with its best hyperparameters (default: off)",
-    )
-    parser.add_argument(
-        "--beam-arg",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="a Beam pipeline option, e.g. --beam-arg=--direct_num_workers=2 (repeatable)",
-    )
-    parser.add_argument(
-        "--tfx-csv-reader",
-        action="store_true",
-        help="have ExampleGen write the examples through TFX's own Beam pipeline: the same "
-        "examples, about four times slower",
-    )
+    """The flags of a local run (shared by local_runner.py and `python -m pipeline run`): one
+    per setting a local run uses (pipeline/settings.py), then the run's own."""
+    add_setting_arguments(parser, RUN)
     parser.add_argument(
         "--summary-json", metavar="PATH", help="also write the run summary as JSON to PATH"
     )
@@ -118,43 +44,60 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def config_from_args(args: argparse.Namespace) -> PipelineConfig:
-    """The PipelineConfig a set of run flags describes."""
-    schema_path = args.schema
-    if schema_path is None:
-        beside_data = os.path.join(args.data_root, "schema.pbtxt")
-        schema_path = beside_data if os.path.exists(beside_data) else None
-    elif not os.path.exists(schema_path):
-        raise BadInputError(f"--schema {schema_path}: no such file")
-    for flag, folder in (("--data-root", args.data_root), ("--serving-data", args.serving_data)):
-        if folder is not None and not os.path.isdir(folder):
-            raise BadInputError(f"{flag} {folder}: no such directory")
-    return PipelineConfig(
-        pipeline_name=args.pipeline_name,
-        data_root=args.data_root,
-        schema_path=schema_path,
-        **dataset_settings(args),
-        serving_data_root=args.serving_data,
-        output_dir=args.output_dir,
-        hyperparameters=HParams(
-            train_steps=args.train_steps, steps_per_execution=args.steps_per_execution
-        ),
-        accuracy_threshold=args.accuracy_threshold,
-        allowed_anomaly_kinds=tuple(args.allow_anomaly),
-        enable_cache=args.enable_cache,
-        enable_tuner=args.tuner,
-        beam_args=tuple(args.beam_arg),
-        tfx_csv_reader=args.tfx_csv_reader,
-    )
+def run_settings(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> ResolvedSettings:
+    """The settings of a local run; with no schema named, schema.pbtxt beside the data if there
+    is one, else none (the run then uses the schema its pipeline kept)."""
+    settings = settings_from_args(args, RUN, environ)
+    if settings["schema_path"].source == DEFAULT:
+        beside_data = os.path.join(settings["data_root"].value, SCHEMA_BESIDE_THE_DATA)
+        if os.path.exists(beside_data):
+            settings = settings.replaced(
+                "schema_path", beside_data, DEFAULT, f"{SCHEMA_BESIDE_THE_DATA} in data_root"
+            )
+        else:
+            settings = settings.replaced(
+                "schema_path",
+                None,
+                DEFAULT,
+                f"no {SCHEMA_BESIDE_THE_DATA} in data_root: the schema the pipeline kept",
+            )
+    return settings
+
+
+def check_local_paths(settings: ResolvedSettings) -> None:
+    """The schema and data folders a local run reads exist, or the flag, variable or file key
+    that named them is said."""
+    schema = settings["schema_path"]
+    if schema.value is not None and not os.path.exists(schema.value):
+        raise BadInputError(f"{schema.origin(RUN)} {schema.value}: no such file")
+    for name in ("data_root", "serving_data_root"):
+        folder = settings[name]
+        if folder.value is not None and not os.path.isdir(folder.value):
+            raise BadInputError(f"{folder.origin(RUN)} {folder.value}: no such directory")
+
+
+def config_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> PipelineConfig:
+    """The PipelineConfig of a local run's flags, over `environ` (default: this process's
+    environment) and the config file."""
+    settings = run_settings(args, environ)
+    check_local_paths(settings)
+    return settings.config()
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the pipeline locally; the exit code says how it ended (pipeline/cli/exit_codes.py)."""
+    settings = run_settings(args)
+    if args.print_config:
+        # Before the paths are checked: a wrong one is what the user may be looking for.
+        print(settings.describe(settings.config()))
+        return DONE
+    check_local_paths(settings)
+    config = settings.config()
     from pipeline.runners.local import run_locally
 
-    try:
-        config = config_from_args(args)
-    except ValueError as error:
-        raise BadInputError(f"invalid configuration: {error}") from None
     summary = run_locally(config, summary_json=args.summary_json, verbose=args.verbose)
     return exit_code_of_run(summary, args.require_blessing)

@@ -40,32 +40,45 @@ class ComponentScopedNamesDriver(base_driver.BaseDriver):
         return outputs
 
 
+def airflow_pipeline(config: PipelineConfig):
+    """The tfx Pipeline create_airflow_dag turns into a DAG for `config`: local paths made
+    absolute (what ML Metadata stores does not depend on where Airflow started), ML Metadata
+    in a SQLite file under the output directory, and artifact names scoped by component."""
+    from tfx.orchestration import metadata
+
+    from pipeline.inputs import resolve_inputs
+    from pipeline.pipeline import create_pipeline
+
+    config = config.with_absolute_paths()
+    tfx_pipeline = create_pipeline(
+        config,
+        resolve_inputs(config),
+        metadata.sqlite_metadata_connection_config(config.metadata_path),
+    )
+    for component in tfx_pipeline.components:
+        if component.driver_class is base_driver.BaseDriver:
+            component.driver_class = ComponentScopedNamesDriver
+    return tfx_pipeline
+
+
 def create_airflow_dag(config: PipelineConfig, **dag_settings: Any):
     """The Airflow DAG of the pipeline `config` describes; `dag_settings` go to airflow's DAG
-    (schedule, start_date, ...). ML Metadata is a SQLite file under the output directory.
+    (schedule, start_date, ...).
 
     Blessing gates the push without tfx.dsl.Cond (which this runner ignores): the Pusher
     reads the Evaluator's blessing and pushes nothing when the model is not blessed.
     """
-    from tfx.orchestration import metadata
     from tfx.orchestration.airflow.airflow_dag_runner import (
         AirflowDagRunner,
         AirflowPipelineConfig,
     )
 
-    from pipeline.pipeline import create_pipeline
-
-    config = config.with_absolute_paths()
     settings = {
         "schedule": None,
         "start_date": datetime.datetime(2025, 1, 1),
         "catchup": False,
         **dag_settings,
     }
-    tfx_pipeline = create_pipeline(
-        config, metadata.sqlite_metadata_connection_config(config.metadata_path)
+    return AirflowDagRunner(AirflowPipelineConfig(airflow_dag_config=settings)).run(
+        airflow_pipeline(config)
     )
-    for component in tfx_pipeline.components:
-        if component.driver_class is base_driver.BaseDriver:
-            component.driver_class = ComponentScopedNamesDriver
-    return AirflowDagRunner(AirflowPipelineConfig(airflow_dag_config=settings)).run(tfx_pipeline)

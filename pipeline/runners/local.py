@@ -15,7 +15,8 @@ from typing import TextIO
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
 from components.dataset_spec import DatasetSpecError
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
-from pipeline.records.run_summary import FAILED, NOT_STARTED, RunSummary
+from pipeline.records.run_record import FAILED, NOT_STARTED, RunSummary
+from pipeline.records.summary import describe_error, summarize
 from pipeline.runners.progress import NodeProgress
 from pipeline.schemas.kept import (
     CURATED,
@@ -29,6 +30,7 @@ from pipeline.schemas.kept import (
     note_first_run,
     record_choice_in_run,
 )
+from pipeline.views.terminal_summary import format_summary
 
 
 @contextlib.contextmanager
@@ -143,7 +145,7 @@ def _run_with_output_dir_held(
     schema: tuple[str, str] | None,
     summary_json: str | None,
     verbose: bool,
-) -> int:
+) -> RunSummary:
     started = datetime.datetime.now()
     log_file = os.path.join(config.logs_dir, f"run-{started:%Y%m%d-%H%M%S}.log")
 
@@ -152,6 +154,8 @@ def _run_with_output_dir_held(
             f"Pipeline '{config.pipeline_name}' on {config.data_root}\n"
             f"  outputs: {config.output_dir}\n  full log: {log_file}\n"
         )
+        if note := _note_on_a_new_pipeline(config):
+            terminal.write(note)
         progress = NodeProgress(terminal)
         _configure_logging(log_file if verbose else None, progress)
         wall_started = time.monotonic()
@@ -162,12 +166,27 @@ def _run_with_output_dir_held(
         summary.wall_seconds = round(time.monotonic() - wall_started, 1)
         summary.log_file = log_file
         summary.output_dir = config.output_dir
-        from pipeline.records.summary import format_summary
-
         terminal.write(f"\n{format_summary(summary)}\n")
     if summary_json:
         _write_summary(summary, summary_json)
     return summary
+
+
+def _note_on_a_new_pipeline(config: PipelineConfig) -> str | None:
+    """A word when this run starts a pipeline in an output directory that holds others: unnamed,
+    a pipeline is named after its data's folder, so new data in another folder is a new
+    pipeline, with no drift baseline and no blessed model to be compared with."""
+    if not os.path.exists(config.metadata_path):
+        return None
+    from pipeline.records.metadata import open_store, pipeline_names
+
+    others = pipeline_names(open_store(config.metadata_path))
+    if not others or config.pipeline_name in others:
+        return None
+    return (
+        f"  a new pipeline: {config.output_dir} holds {', '.join(others)} as well; to continue "
+        f"one of those on this data, pass --pipeline-name {others[0]}\n"
+    )
 
 
 def _choose_schema(
@@ -225,32 +244,36 @@ def _not_started_summary(error: str | None, status: str = NOT_STARTED) -> RunSum
     )
 
 
+def local_pipeline(config: PipelineConfig, metadata_path: str):
+    """The tfx Pipeline LocalDagRunner runs for `config`, with ML Metadata in the SQLite file
+    `metadata_path`."""
+    from tfx.orchestration import metadata
+
+    from pipeline.inputs import resolve_inputs
+    from pipeline.pipeline import create_pipeline
+
+    return create_pipeline(
+        config, resolve_inputs(config), metadata.sqlite_metadata_connection_config(metadata_path)
+    )
+
+
 def _run_and_summarize(
     config: PipelineConfig,
     schema: SchemaChoice,
     progress: NodeProgress,
     started: datetime.datetime,
-):
+) -> RunSummary:
     """Build and run the pipeline; whatever happens, record which schema the run used and read
     back what ML Metadata recorded."""
-    from pipeline.records.summary import (
-        describe_error,
-        latest_run_id,
-        open_store,
-        summarize_run,
-    )
+    from pipeline.records.metadata import latest_run_id, open_store
+    from pipeline.records.runs import read_run_record
 
     error = None
     expected_nodes: list[str] = []
     try:
-        from tfx.orchestration import metadata
         from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
-        from pipeline.pipeline import create_pipeline
-
-        tfx_pipeline = create_pipeline(
-            config, metadata.sqlite_metadata_connection_config(config.metadata_path)
-        )
+        tfx_pipeline = local_pipeline(config, config.metadata_path)
         expected_nodes = [component.id for component in tfx_pipeline.components]
         LocalDagRunner().run(tfx_pipeline)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, with its node, below.
@@ -274,14 +297,8 @@ def _run_and_summarize(
         record_choice_in_run(config.metadata_path, run_id, note_first_run(config, schema, run_id))
     except Exception:  # noqa: BLE001 - the run's own record matters more than this note on it
         logging.exception("Could not record the run's schema in ML Metadata")
-    return summarize_run(
-        config.metadata_path,
-        config.pipeline_name,
-        expected_nodes,
-        run_id=run_id,
-        error=error,
-        failed_node=progress.running_node,
-    )
+    record = read_run_record(config.output_dir, config.pipeline_name, run_id)
+    return summarize(record, expected_nodes, error=error, failed_node=progress.running_node)
 
 
 def _configure_logging(extra_log_file: str | None, progress: NodeProgress) -> None:

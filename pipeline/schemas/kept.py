@@ -138,7 +138,8 @@ def note_first_run(config: PipelineConfig, choice: SchemaChoice, run_id: str) ->
 
 def record_choice_in_run(metadata_path: str, run_id: str, choice: SchemaChoice) -> None:
     """Write the run's schema choice onto its pipeline_run context in ML Metadata."""
-    from pipeline.records.summary import open_store  # here: summary imports this module
+    # Here, not at the top: a run refused before it starts does not load ML Metadata.
+    from pipeline.records.metadata import open_store
 
     store = open_store(metadata_path, writable=True)
     run = store.get_context_by_type_and_name("pipeline_run", run_id)

@@ -10,7 +10,6 @@ import shlex
 from typing import Any
 
 from google.protobuf import text_format
-from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from components.artifact_files import read_split_statistics
@@ -20,23 +19,12 @@ from components.validation_gate.anomalies import (
     read_anomalies,
 )
 from components.validation_gate.drift import drift_and_skew_anomalies
-from pipeline.config import PipelineConfig
-from pipeline.records.run_record import find_run, list_runs, open_output_dir
+from pipeline.nodes import EXAMPLE_VALIDATOR, IMPORT_SCHEMA_GEN, STATISTICS_GEN, VALIDATION_GATE
+from pipeline.records.metadata import RunExecutions, imported_schema_file
+from pipeline.records.run_record import RunOverview
+from pipeline.records.runs import find_run, list_runs, open_pipeline
 from pipeline.records.schema import SCHEMA_FILE
-from pipeline.records.summary import (
-    GATE_NODE,
-    NOT_RUN,
-    SCHEMA_NODE,
-    SUCCEEDED_STATES,
-    imported_schema_file,
-    input_artifacts,
-    node_executions,
-    output_artifacts,
-)
 
-# The other nodes of pipeline/pipeline.py whose records a proposal is made from.
-STATISTICS_NODE = "StatisticsGen"
-VALIDATOR_NODE = "ExampleValidator"
 # The ValidationGate's inputs that drift and skew are measured against.
 BASELINE_INPUT = "baseline_statistics"
 SERVING_INPUT = "serving_statistics"
@@ -57,7 +45,7 @@ class RunFindings:
 
     output_dir: str
     pipeline_name: str
-    run: dict[str, Any]  # as list_runs describes it: number, run_id, state...
+    run: RunOverview
     schema: schema_pb2.Schema
     schema_source: str  # the file ImportSchemaGen imported, or its artifact's uri
     statistics_uri: str
@@ -288,50 +276,46 @@ def unaccepted_anomalies(
     return found
 
 
-def read_run_findings(
-    output_dir: str, run: str | None = None, pipeline_name: str = PipelineConfig.pipeline_name
-) -> RunFindings:
-    """The schema run `run` (see run_record.find_run; default the latest) validated against,
+def read_run_findings(output_dir: str, pipeline_name: str, run: str | None = None) -> RunFindings:
+    """The schema run `run` (see runs.find_run; default the latest) validated against,
     its statistics, ExampleValidator's anomalies, and its drift and skew recomputed against the
     baseline and serving statistics its ValidationGate was given."""
     import tensorflow as tf  # for gfile: the artifacts may live on gs:// or s3://
     import tensorflow_data_validation as tfdv
 
-    store = open_output_dir(output_dir, pipeline_name)
+    store = open_pipeline(output_dir, pipeline_name)
     this_run = find_run(list_runs(store, pipeline_name), run)
-    executions = node_executions(store, this_run["run_id"], pipeline_name)
-    where = f"run {this_run['number']} ({this_run['run_id']})"
+    executions = RunExecutions.of_run(store, pipeline_name, this_run.run_id)
+    where = f"run {this_run.number} ({this_run.run_id})"
 
-    def required_output(node: str, key: str, missing: str) -> metadata_store_pb2.Artifact:
-        execution = executions.get(node)
-        state = _state(execution) if execution else NOT_RUN
-        artifacts = output_artifacts(store, execution).get(key) if execution else None
-        if state not in SUCCEEDED_STATES or not artifacts:
+    def required_output_uri(node: str, key: str, missing: str) -> str:
+        uri = executions.output_uri(node, key)
+        if uri is None:
+            state = executions.state(node)
             raise IncompleteRunError(f"{where}: {node} did not complete ({state}), so {missing}")
-        return artifacts[0]
+        return uri
 
-    statistics_uri = required_output(
-        STATISTICS_NODE, "statistics", "the run has no statistics to propose a schema from"
-    ).uri
+    statistics_uri = required_output_uri(
+        STATISTICS_GEN, "statistics", "the run has no statistics to propose a schema from"
+    )
     statistics = read_split_statistics(statistics_uri)
     if not statistics:
         raise IncompleteRunError(f"{where}: no statistics files under {statistics_uri}")
-    schema_artifact = required_output(
-        SCHEMA_NODE, "schema", "the run has no record of the schema it validated against"
+    schema_uri = required_output_uri(
+        IMPORT_SCHEMA_GEN, "schema", "the run has no record of the schema it validated against"
     )
-    schema_path = os.path.join(schema_artifact.uri, SCHEMA_FILE)
+    schema_path = os.path.join(schema_uri, SCHEMA_FILE)
     if not tf.io.gfile.exists(schema_path):
         raise IncompleteRunError(f"{where}: the schema {schema_path} no longer exists")
     schema = tfdv.load_schema_text(schema_path)
 
     anomalies = None
-    validator = executions.get(VALIDATOR_NODE)
-    if validator and _state(validator) in SUCCEEDED_STATES:
-        anomalies = read_anomalies(output_artifacts(store, validator)["anomalies"][0].uri)
+    if anomalies_uri := executions.output_uri(EXAMPLE_VALIDATOR, "anomalies"):
+        anomalies = read_anomalies(anomalies_uri)
 
     drift = None
-    if gate := executions.get(GATE_NODE):
-        inputs = input_artifacts(store, gate)
+    if VALIDATION_GATE in executions.executions:
+        inputs = executions.inputs(VALIDATION_GATE)
         baseline = inputs.get(BASELINE_INPUT)
         serving = inputs.get(SERVING_INPUT)
         drift = drift_and_skew_anomalies(
@@ -345,7 +329,7 @@ def read_run_findings(
         pipeline_name=pipeline_name,
         run=this_run,
         schema=schema,
-        schema_source=imported_schema_file(executions[SCHEMA_NODE]) or schema_path,
+        schema_source=imported_schema_file(executions.executions[IMPORT_SCHEMA_GEN]) or schema_path,
         statistics_uri=statistics_uri,
         statistics=statistics,
         anomalies=anomalies,
@@ -353,15 +337,10 @@ def read_run_findings(
     )
 
 
-def _state(execution: metadata_store_pb2.Execution) -> str:
-    return metadata_store_pb2.Execution.State.Name(execution.last_known_state)
-
-
-def propose_for_run(
-    output_dir: str, run: str | None = None, pipeline_name: str = PipelineConfig.pipeline_name
-) -> Proposal:
-    """The proposal for run `run` under `output_dir` (see `read_run_findings`)."""
-    findings = read_run_findings(output_dir, run, pipeline_name)
+def propose_for_run(output_dir: str, pipeline_name: str, run: str | None = None) -> Proposal:
+    """The proposal for run `run` of `pipeline_name` under `output_dir` (see
+    `read_run_findings`)."""
+    findings = read_run_findings(output_dir, pipeline_name, run)
     proposed, changes = propose(findings.schema, findings.statistics)
     return Proposal(
         findings=findings,
@@ -378,7 +357,7 @@ def proposed_schema_text(proposal: Proposal) -> str:
     header = [
         "# PROPOSED FOR REVIEW, by `python -m pipeline propose-schema`: check every change",
         "# (the command printed them, and a diff) before running with it.",
-        f"# From run {run['number']} ({run['run_id']}) of pipeline {findings.pipeline_name!r}"
+        f"# From run {run.number} ({run.run_id}) of pipeline {findings.pipeline_name!r}"
         f" under {findings.output_dir}:",
         f"# the schema it validated against, {findings.schema_source},",
         "# updated with tfdv.update_schema to accept the statistics of its splits "
@@ -422,13 +401,12 @@ def run_command(
     excluded: tuple[str, ...] = (),
     allowed_kinds: tuple[str, ...] = (),
 ) -> str:
-    """The local run that uses a proposal, as a shell command."""
+    """The local run that uses a proposal, as a shell command; it names the pipeline, whose
+    default name depends on the data."""
     words = ["python", "local_runner.py"]
     if schema_file:
         words += ["--schema", schema_file]
-    words += ["--output-dir", output_dir]
-    if pipeline_name != PipelineConfig.pipeline_name:
-        words += ["--pipeline-name", pipeline_name]
+    words += ["--output-dir", output_dir, "--pipeline-name", pipeline_name]
     for name in excluded:
         words += ["--exclude", name]
     for kind in allowed_kinds:
@@ -442,7 +420,7 @@ def format_proposal(proposal: Proposal, schema_file: str) -> str:
     findings = proposal.findings
     run = findings.run
     lines = [
-        f"Run {run['number']} ({run['run_id']}, {run['state']}) of pipeline "
+        f"Run {run.number} ({run.run_id}, {run.state}) of pipeline "
         f"{findings.pipeline_name!r} under {findings.output_dir} validated against "
         f"{findings.schema_source}."
     ]
@@ -453,7 +431,10 @@ def format_proposal(proposal: Proposal, schema_file: str) -> str:
     drift_kinds = tuple(sorted({k for a in findings.drift or [] for k in a["kind"].split(", ")}))
     allow_flags = " ".join(f"--allow-anomaly {kind}" for kind in drift_kinds)
     if findings.drift is None:
-        lines += ["", f"Drift and skew were not measured: the run's {GATE_NODE} did not start."]
+        lines += [
+            "",
+            f"Drift and skew were not measured: the run's {VALIDATION_GATE} did not start.",
+        ]
     elif findings.drift:
         lines += [
             "",
@@ -489,9 +470,9 @@ def _anomaly_lines(proposal: Proposal, schema_file: str) -> list[str]:
     findings = proposal.findings
     lines = []
     if findings.anomalies is None:
-        lines.append(f"{VALIDATOR_NODE} did not complete; the proposal is from the statistics.")
+        lines.append(f"{EXAMPLE_VALIDATOR} did not complete; the proposal is from the statistics.")
     elif findings.anomalies:
-        lines += [f"{VALIDATOR_NODE} found:", format_anomalies(findings.anomalies)]
+        lines += [f"{EXAMPLE_VALIDATOR} found:", format_anomalies(findings.anomalies)]
     if not proposal.changes:
         if findings.anomalies:
             lines.append(

@@ -11,16 +11,17 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from pipeline import nodes
 from pipeline.evaluation import ACCURACY_METRIC, BINARY_ACCURACY_METRIC
-from pipeline.records.run_record import FAILED_STATES
+from pipeline.records.run_record import FAILED, FAILED_STATES, Blessing, RunRecord
 from pipeline.records.schema import describe_schema_value
 from pipeline.views import charts
 
 TEMPLATE = "report.html.jinja"
 
 
-def build_report(record: dict[str, Any]) -> str:
-    """The report's HTML for a run record (see run_record.read_run_record)."""
+def build_report(record: RunRecord) -> str:
+    """The report's HTML for a run record (see records/runs.py read_run_record)."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
         autoescape=True,
@@ -31,13 +32,14 @@ def build_report(record: dict[str, Any]) -> str:
     environment.filters["schema_value"] = lambda value, field: describe_schema_value(field, value)
     return environment.get_template(TEMPLATE).render(
         record=record,
+        node_ids=nodes,
         charts=_charts(record),
         verdict=_verdict(record),
         generated=datetime.datetime.now().isoformat(sep=" ", timespec="seconds"),
     )
 
 
-def write_report(record: dict[str, Any], path: str) -> int:
+def write_report(record: RunRecord, path: str) -> int:
     """Write the report to `path`; return its size in bytes."""
     page = build_report(record).encode("utf-8")
     directory = os.path.dirname(os.path.abspath(path))
@@ -47,34 +49,33 @@ def write_report(record: dict[str, Any], path: str) -> int:
     return len(page)
 
 
-def _verdict(record: dict[str, Any]) -> dict[str, str]:
+def _verdict(record: RunRecord) -> dict[str, str]:
     """The one line a reader wants first, and its tone (good, warn, bad)."""
-    run, blessing, pushed = record["run"], record["blessing"], record["pushed_model"]
-    if run["state"] == "failed":
-        failed = [n for n, r in record["nodes"].items() if r["state"] in FAILED_STATES]
+    run, blessing, pushed = record.run, record.blessing, record.pushed_model
+    if run.state == FAILED:
+        failed = [n for n, r in record.nodes.items() if r.state in FAILED_STATES]
         return {"tone": "bad", "text": f"Run failed at {', '.join(failed) or 'an unknown node'}"}
     if blessing is None:
-        return {"tone": "warn", "text": f"Run {run['state']}: no evaluation"}
-    if blessing["blessed"] and pushed:
-        return {"tone": "good", "text": f"Blessed and pushed as version {pushed['version']}"}
-    if blessing["blessed"]:
+        return {"tone": "warn", "text": f"Run {run.state}: no evaluation"}
+    if blessing.blessed and pushed:
+        return {"tone": "good", "text": f"Blessed and pushed as version {pushed.version}"}
+    if blessing.blessed:
         return {"tone": "good", "text": "Blessed (not pushed in this run)"}
     return {"tone": "bad", "text": "Not blessed: nothing pushed"}
 
 
-def _charts(record: dict[str, Any]) -> dict[str, Any]:
+def _charts(record: RunRecord) -> dict[str, Any]:
     """Every chart of the report, as SVG markup safe to insert."""
     drawn: dict[str, Any] = {"features": {}, "categorical": {}}
-    nodes = record["nodes"]
     drawn["nodes"] = Markup(
         charts.grouped_bars(
             "Seconds per node",
-            list(nodes),
-            {"seconds": [result["seconds"] for result in nodes.values()]},
+            list(record.nodes),
+            {"seconds": [result.seconds for result in record.nodes.values()]},
             value_format="{:.1f} s",
         )
     )
-    statistics = record["statistics"]
+    statistics = record.statistics
     splits = list(statistics)
     feature_names = sorted({name for split in statistics.values() for name in split["features"]})
     for name in feature_names:
@@ -117,7 +118,7 @@ def _charts(record: dict[str, Any]) -> dict[str, Any]:
                 value_format="{:.1f}%",
             )
         )
-    metrics = record["metrics"]
+    metrics = record.metrics
     if metrics:
         classes = list(metrics["per_class"])
         drawn["per_class"] = Markup(
@@ -139,7 +140,7 @@ def _charts(record: dict[str, Any]) -> dict[str, Any]:
                 list(slices),
                 {"accuracy": list(slices.values())},
                 maximum=1.0,
-                reference=_accuracy_threshold(record["blessing"]),
+                reference=_accuracy_threshold(record.blessing),
             )
         )
         if matrix := metrics.get("confusion_matrix"):
@@ -148,9 +149,9 @@ def _charts(record: dict[str, Any]) -> dict[str, Any]:
                     "Confusion matrix on the eval split", matrix["classes"], matrix["counts"]
                 )
             )
-    training = record["training"]
-    if training and training["curves"]:
-        curves = training["curves"]
+    training = record.training
+    if training and training.curves:
+        curves = training.curves
         for metric in ("loss", "accuracy"):
             drawn[f"training_{metric}"] = Markup(
                 charts.line_chart(
@@ -169,9 +170,9 @@ def _shares(feature: dict[str, Any] | None, rows: int, values: list[str]) -> lis
     return [counts.get(value, 0) / rows for value in values]
 
 
-def _accuracy_threshold(blessing: dict[str, Any] | None) -> float | None:
+def _accuracy_threshold(blessing: Blessing | None) -> float | None:
     """The absolute accuracy bound of blessing, drawn as a line on the slice chart."""
-    for threshold in (blessing or {}).get("thresholds", []):
+    for threshold in blessing.thresholds if blessing else []:
         if threshold["kind"] == "value" and threshold["metric"] in (
             ACCURACY_METRIC,
             BINARY_ACCURACY_METRIC,

@@ -1,4 +1,5 @@
-"""HParams: the typed hyperparameters that travel as custom_config."""
+"""HParams: the typed hyperparameters that travel in the Trainer's and the Tuner's custom_config
+(as components/custom_config.py writes and reads them)."""
 
 import json
 
@@ -7,19 +8,22 @@ import pytest
 from components.hyperparameters import HParams
 
 
-def test_round_trips_through_json_custom_config():
+def test_round_trips_through_json():
     hparams = HParams(hidden_units=(16, 8), learning_rate=0.003, batch_size=32, seed=7)
-    custom_config = json.loads(json.dumps(hparams.to_custom_config()))
-    assert HParams.from_custom_config(custom_config) == hparams
+    values = json.loads(json.dumps(hparams.to_json_dict()))
+    assert values["hidden_units"] == [16, 8]
+    assert HParams.from_json_dict(values) == hparams
 
 
-def test_missing_custom_config_gives_the_reference_model():
-    assert HParams.from_custom_config(None) == HParams(hidden_units=(10, 10), learning_rate=0.01)
+def test_values_left_out_are_the_reference_models():
+    assert HParams.from_json_dict({"batch_size": 32}) == HParams(
+        hidden_units=(10, 10), learning_rate=0.01, batch_size=32
+    )
 
 
 def test_unknown_key_is_an_error_naming_it():
     with pytest.raises(ValueError, match="dropout"):
-        HParams.from_custom_config({"hyperparameters": {"dropout": 0.5}})
+        HParams.from_json_dict({"dropout": 0.5})
 
 
 def test_tuned_values_override_layer_sizes_and_learning_rate():

@@ -12,6 +12,7 @@ import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
 from components import features
+from components.custom_config import component_custom_config
 from components.dataset_spec import (
     CATEGORICAL,
     EMBEDDING,
@@ -80,8 +81,9 @@ def analyze_and_transform(rows, raw_feature_spec, spec: DatasetSpec):
         schema_utils.schema_from_feature_spec(raw_feature_spec)
     )
     output_dir = tempfile.mkdtemp()
+    # Transform's custom_config as the pipeline writes it.
     fn = functools.partial(
-        preprocessing_fn, custom_config={features.DATASET_SPEC_KEY: spec.to_json()}
+        preprocessing_fn, custom_config=component_custom_config(spec, "sha256:preprocessing")
     )
     with tft_beam.Context(temp_dir=tempfile.mkdtemp()):
         (transformed_rows, _), transform_fn = (

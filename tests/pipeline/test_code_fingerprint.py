@@ -60,12 +60,19 @@ def test_a_missing_module_is_named(package):
         code_fingerprint("userpkg.absent.fn")
 
 
-def test_the_pipeline_keys_transform_and_trainer_on_their_code():
+def test_the_pipeline_keys_transform_the_trainer_and_the_tuner_on_their_code():
     from pipeline.config import PipelineConfig
-    from pipeline.pipeline import PREPROCESSING_FN, TRAINER_RUN_FN, create_pipeline
+    from pipeline.inputs import PREPROCESSING_FN, TRAINER_RUN_FN, TUNER_FN, resolve_inputs
+    from pipeline.pipeline import create_pipeline
 
-    nodes = {c.id: c for c in create_pipeline(PipelineConfig(output_dir="/tmp/unused")).components}
-    transform_config = json.loads(nodes["Transform"].exec_properties["custom_config"])
-    trainer_config = json.loads(nodes["Trainer"].exec_properties["custom_config"])
-    assert transform_config["code_fingerprint"] == code_fingerprint(PREPROCESSING_FN)
-    assert trainer_config["code_fingerprint"] == code_fingerprint(TRAINER_RUN_FN)
+    config = PipelineConfig(output_dir="/tmp/unused", enable_tuner=True)
+    nodes = {c.id: c for c in create_pipeline(config, resolve_inputs(config)).components}
+    fingerprints = {
+        node: json.loads(nodes[node].exec_properties["custom_config"])["code_fingerprint"]
+        for node in ("Transform", "Trainer", "Tuner")
+    }
+    assert fingerprints == {
+        "Transform": code_fingerprint(PREPROCESSING_FN),
+        "Trainer": code_fingerprint(TRAINER_RUN_FN),
+        "Tuner": code_fingerprint(TUNER_FN),
+    }

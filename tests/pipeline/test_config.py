@@ -1,4 +1,5 @@
-"""Run flags -> PipelineConfig, and the config's own checks."""
+"""Run flags -> PipelineConfig, the config's own checks, and the pipeline name that follows the
+data."""
 
 import argparse
 import os
@@ -12,10 +13,11 @@ from pipeline.config import PipelineConfig
 from tests.conftest import REPO_ROOT
 
 
-def parse(*flags: str) -> PipelineConfig:
+def parse(*flags: str, environ: dict[str, str] | None = None) -> PipelineConfig:
+    """The config of a local run's flags, in an environment of `environ` only."""
     parser = argparse.ArgumentParser()
     add_run_arguments(parser)
-    return config_from_args(parser.parse_args(list(flags)))
+    return config_from_args(parser.parse_args(list(flags)), environ=environ or {})
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +63,11 @@ def test_flags_set_every_field(tmp_path):
     assert config.beam_args == ("--direct_num_workers=2", "--direct_running_mode=multi_processing")
 
 
-def test_enable_cache_flag_is_accepted():
-    assert parse("--enable-cache").enable_cache is True
+def test_enable_cache_turns_the_cache_back_on_where_the_environment_turned_it_off():
+    cache_off = {"PIPELINE_ENABLE_CACHE": "false"}
+    assert parse(environ=cache_off).enable_cache is False
+    assert parse("--enable-cache", environ=cache_off).enable_cache is True
+    assert parse("--enable-cache", "--no-cache").enable_cache is False
 
 
 def test_missing_data_root_is_named():
@@ -71,8 +76,21 @@ def test_missing_data_root_is_named():
 
 
 def test_missing_schema_is_named():
-    with pytest.raises(BadInputError, match="--schema nope.pbtxt"):
+    with pytest.raises(BadInputError, match="--schema nope.pbtxt: no such file"):
         parse("--schema", "nope.pbtxt")
+
+
+def test_a_missing_folder_set_in_the_environment_names_the_variable():
+    with pytest.raises(BadInputError, match="^PIPELINE_SERVING_DATA_ROOT /no/such: no such dir"):
+        parse(environ={"PIPELINE_SERVING_DATA_ROOT": "/no/such"})
+
+
+def test_the_schema_beside_the_data_is_used_only_when_none_is_named(tmp_path):
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "schema.pbtxt").write_text("")
+    assert parse("--data-root", str(tmp_path)).schema_path == str(tmp_path / "schema.pbtxt")
+    named = parse("--data-root", str(tmp_path), "--schema", "data/iris/schema.pbtxt")
+    assert named.schema_path == "data/iris/schema.pbtxt"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +101,8 @@ def test_missing_schema_is_named():
         ("auc_threshold", 2.0),
         ("max_metric_drop", -0.1),
         ("model_type", "gbdt"),
+        ("pipeline_name", "Iris"),
+        ("pipeline_name", "-iris"),
     ],
 )
 def test_invalid_values_are_rejected_with_the_field_name(field, value):
@@ -159,3 +179,25 @@ def test_a_bad_features_file_is_named_with_what_was_expected(tmp_path, content, 
     features_file.write_text(content)
     with pytest.raises(BadInputError, match=f"features file {features_file}.*{message}"):
         parse("--features", str(features_file))
+
+
+@pytest.mark.parametrize(
+    "data_root, name",
+    [
+        ("data/iris", "iris"),
+        ("data/penguins/", "penguins"),
+        ("/srv/My Taxi Trips (2024)", "my-taxi-trips-2024"),
+        ("gs://bucket/churn_v2/", "churn-v2"),
+        ("gs://bucket", "bucket"),
+        ("/", "pipeline"),
+    ],
+)
+def test_the_pipeline_name_follows_the_data_folder(data_root, name):
+    assert PipelineConfig(data_root=data_root).pipeline_name == name
+    assert PipelineConfig(data_root=data_root).serving_model_dir == f"outputs/serving_model/{name}"
+
+
+def test_a_given_pipeline_name_is_kept_and_the_default_config_still_names_one():
+    assert PipelineConfig(data_root="data/penguins", pipeline_name="iris").pipeline_name == "iris"
+    assert PipelineConfig().pipeline_name == "iris"
+    assert parse("--data-root", str(REPO_ROOT / "data" / "penguins")).pipeline_name == "penguins"

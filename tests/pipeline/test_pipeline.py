@@ -1,22 +1,67 @@
-"""The pipeline graph: which nodes exist and what feeds what."""
+"""The pipeline graph: which nodes exist, what feeds what, and what each node is given; built
+from inputs made in memory (create_pipeline reads no file), and from the real ones the way each
+runner builds it."""
 
+import builtins
+import dataclasses
+import io
 import json
+import os
 
 import pytest
 
 from components.checked_csv_example_gen.component import Executor, TfxReaderExecutor
 from components.dataset_spec import DatasetSpecError
 from components.hyperparameters import HParams
+from pipeline import nodes
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import PipelineConfig
+from pipeline.inputs import (
+    PREPROCESSING_FN,
+    TRAINER_RUN_FN,
+    TUNER_FN,
+    ResolvedInputs,
+    resolve_inputs,
+)
 from pipeline.pipeline import create_pipeline
 from tests.conftest import CURATED_SCHEMA, DEFAULT_NODES, IRIS_SPEC
 
+# A schema that exists nowhere and fingerprints of no code: create_pipeline must not look.
+INPUTS = ResolvedInputs(
+    schema_path="/no/such/folder/schema.pbtxt",
+    schema_fingerprint="sha256:schema",
+    dataset_spec=IRIS_SPEC,
+    preprocessing_code_fingerprint="sha256:preprocessing",
+    trainer_code_fingerprint="sha256:trainer",
+    tuner_code_fingerprint="sha256:tuner",
+)
 
-def graph(config: PipelineConfig) -> dict[str, set[str]]:
+
+def nodes_of(config: PipelineConfig, inputs: ResolvedInputs = INPUTS) -> dict:
+    """Node id -> node of the pipeline create_pipeline builds."""
+    return {c.id: c for c in create_pipeline(config, inputs).components}
+
+
+def graph(config: PipelineConfig, inputs: ResolvedInputs = INPUTS) -> dict[str, set[str]]:
     """Node id -> ids of the nodes it reads from."""
-    tfx_pipeline = create_pipeline(config)
-    return {c.id: {u.id for u in c.upstream_nodes} for c in tfx_pipeline.components}
+    return {
+        c.id: {u.id for u in c.upstream_nodes} for c in create_pipeline(config, inputs).components
+    }
+
+
+def custom_config_of(node) -> dict:
+    return json.loads(node.exec_properties["custom_config"])
+
+
+@pytest.fixture
+def no_file_can_be_opened(monkeypatch):
+    """Opening any file while the pipeline is built fails the test, naming the file."""
+
+    def refuse(path, *args, **kwargs):
+        raise AssertionError(f"create_pipeline opened {path}")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(io, "open", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +97,108 @@ def test_edges_follow_the_data(default_graph):
     }
 
 
+def test_the_pipeline_is_built_from_its_inputs_alone(no_file_can_be_opened):
+    """No schema on disk, no code read: every value a node gets from files comes from INPUTS."""
+    assert not os.path.exists(INPUTS.schema_path)
+    config = PipelineConfig(output_dir="/tmp/unused", data_root="/no/such/data")
+    built = nodes_of(config)
+    assert set(built) == {
+        nodes.EXAMPLE_GEN,
+        nodes.STATISTICS_GEN,
+        nodes.SCHEMA_GEN,
+        nodes.IMPORT_SCHEMA_GEN,
+        nodes.EXAMPLE_VALIDATOR,
+        nodes.DRIFT_BASELINE_RESOLVER,
+        nodes.VALIDATION_GATE,
+        nodes.TRANSFORM,
+        nodes.TRAINER,
+        nodes.LATEST_BLESSED_MODEL_RESOLVER,
+        nodes.EVALUATOR,
+        nodes.PUSHER,
+    }
+    assert {u.id for u in built[nodes.TRANSFORM].upstream_nodes} == {
+        nodes.EXAMPLE_GEN,
+        nodes.IMPORT_SCHEMA_GEN,
+        nodes.VALIDATION_GATE,
+    }
+    assert built[nodes.EXAMPLE_GEN].exec_properties["input_base"] == "/no/such/data"
+    schema_properties = built[nodes.IMPORT_SCHEMA_GEN].exec_properties
+    assert schema_properties["schema_file"] == "/no/such/folder/schema.pbtxt"
+    assert schema_properties["schema_fingerprint"] == "sha256:schema"
+    assert built[nodes.TRANSFORM].exec_properties["preprocessing_fn"] == PREPROCESSING_FN
+    assert custom_config_of(built[nodes.TRANSFORM]) == {
+        "dataset_spec": IRIS_SPEC.to_json(),
+        "code_fingerprint": "sha256:preprocessing",
+    }
+    assert built[nodes.TRAINER].exec_properties["run_fn"] == TRAINER_RUN_FN
+    assert custom_config_of(built[nodes.TRAINER]) == {
+        "hyperparameters": HParams().to_json_dict(),
+        "dataset_spec": IRIS_SPEC.to_json(),
+        "model_type": "auto",
+        "code_fingerprint": "sha256:trainer",
+    }
+    # A multi-class label: the Evaluator blesses on accuracy, not AUC.
+    eval_config = json.loads(built[nodes.EVALUATOR].exec_properties["eval_config"])
+    metrics = {m["class_name"]: m for m in eval_config["metrics_specs"][0]["metrics"]}
+    accuracy = metrics["SparseCategoricalAccuracy"]["per_slice_thresholds"][0]["threshold"]
+    assert accuracy["value_threshold"] == {"lower_bound": config.accuracy_threshold}
+    assert "AUC" not in metrics
+
+
+@pytest.mark.parametrize(
+    "field, node_id, enable_tuner",
+    [
+        ("preprocessing_code_fingerprint", nodes.TRANSFORM, False),
+        ("trainer_code_fingerprint", nodes.TRAINER, False),
+        ("tuner_code_fingerprint", nodes.TUNER, True),
+    ],
+)
+def test_a_code_fingerprint_change_reaches_only_its_components_custom_config(
+    field, node_id, enable_tuner
+):
+    """An edit to a component's code changes its cache key, and no other component's."""
+    config = PipelineConfig(output_dir="/tmp/unused", enable_tuner=enable_tuner)
+    before = {id_: custom_config_of(n) for id_, n in nodes_of(config).items() if _has_code(n)}
+    edited = dataclasses.replace(INPUTS, **{field: "sha256:edited"})
+    after = {
+        id_: custom_config_of(n) for id_, n in nodes_of(config, edited).items() if _has_code(n)
+    }
+    assert before[node_id]["code_fingerprint"] == getattr(INPUTS, field)
+    assert after[node_id] == {**before[node_id], "code_fingerprint": "sha256:edited"}
+    assert {id_: c for id_, c in after.items() if id_ != node_id} == {
+        id_: c for id_, c in before.items() if id_ != node_id
+    }
+
+
+def _has_code(node) -> bool:
+    """Whether the node runs our code, and so carries a custom_config."""
+    return node.id in {nodes.TRANSFORM, nodes.TUNER, nodes.TRAINER}
+
+
 def test_the_gate_feeds_transform_no_artifact():
     """Transform waits for the gate but reads none of its outputs, so that a gate re-run
     (a new drift baseline each run) leaves Transform's and the Trainer's cache valid."""
-    transform = next(
-        c
-        for c in create_pipeline(PipelineConfig(output_dir="/tmp/unused")).components
-        if c.id == "Transform"
-    )
+    transform = nodes_of(PipelineConfig(output_dir="/tmp/unused"))["Transform"]
     producers = {channel.producer_component_id for channel in transform.inputs.values()}
     assert "ValidationGate" not in producers
     assert "ValidationGate" in {node.id for node in transform.upstream_nodes}
-
-
-def test_without_a_schema_the_pipeline_says_where_one_comes_from():
-    with pytest.raises(DatasetSpecError, match="the pipeline takes its features from a schema"):
-        create_pipeline(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
 
 
 def test_tuner_feeds_the_trainer_when_enabled():
     edges = graph(PipelineConfig(output_dir="/tmp/unused", enable_tuner=True))
     assert edges["Tuner"] == {"Transform", "ImportSchemaGen"}
     assert edges["Trainer"] == {"Transform", "ImportSchemaGen", "Tuner"}
+
+
+def test_the_tuner_gets_the_trainers_settings_and_its_trials():
+    config = PipelineConfig(output_dir="/tmp/unused", enable_tuner=True, tuner_trials=3)
+    built = nodes_of(config)
+    assert custom_config_of(built[nodes.TUNER]) == {
+        **custom_config_of(built[nodes.TRAINER]),
+        "code_fingerprint": "sha256:tuner",
+        "tuner": {"max_trials": 3},
+    }
+    assert built[nodes.TUNER].exec_properties["tuner_fn"] == TUNER_FN
 
 
 def test_serving_data_gets_its_own_statistics_for_the_gate():
@@ -88,7 +213,7 @@ def test_allowed_anomaly_kinds_reach_the_gate():
         output_dir="/tmp/unused",
         allowed_anomaly_kinds=("FEATURE_TYPE_LOW_FRACTION_PRESENT", "FLOAT_TYPE_BIG_FLOAT"),
     )
-    gate = next(c for c in create_pipeline(config).components if c.id == "ValidationGate")
+    gate = nodes_of(config)["ValidationGate"]
     assert gate.exec_properties["allowed_anomaly_kinds"] == (
         "FEATURE_TYPE_LOW_FRACTION_PRESENT,FLOAT_TYPE_BIG_FLOAT"
     )
@@ -96,8 +221,7 @@ def test_allowed_anomaly_kinds_reach_the_gate():
 
 def test_tfx_csv_reader_switches_examplegen_to_tfxs_beam_pipeline():
     def example_gen_executor(config: PipelineConfig) -> type:
-        components = create_pipeline(config).components
-        return next(c for c in components if c.id == "CsvExampleGen").executor_spec.executor_class
+        return nodes_of(config)["CsvExampleGen"].executor_spec.executor_class
 
     assert example_gen_executor(PipelineConfig(output_dir="/tmp/unused")) is Executor
     stock = PipelineConfig(output_dir="/tmp/unused", tfx_csv_reader=True)
@@ -106,22 +230,17 @@ def test_tfx_csv_reader_switches_examplegen_to_tfxs_beam_pipeline():
 
 
 def test_hyperparameters_and_steps_reach_the_trainer():
-    config = PipelineConfig(output_dir="/tmp/unused", hyperparameters=HParams(train_steps=77))
-    trainer = next(c for c in create_pipeline(config).components if c.id == "Trainer")
-    custom_config = json.loads(trainer.exec_properties["custom_config"])
-    assert custom_config == {
-        **config.hyperparameters.to_custom_config(),
-        "dataset_spec": IRIS_SPEC.to_json(),
-        "model_type": "auto",
-        "code_fingerprint": code_fingerprint("components.trainer.run_fn"),
-    }
+    config = PipelineConfig(
+        output_dir="/tmp/unused", hyperparameters=HParams(train_steps=77), model_type="dnn"
+    )
+    trainer = nodes_of(config)["Trainer"]
+    assert custom_config_of(trainer)["hyperparameters"]["train_steps"] == 77
+    assert custom_config_of(trainer)["model_type"] == "dnn"
     assert json.loads(trainer.exec_properties["train_args"]) == {"num_steps": 77}
-    assert trainer.exec_properties["run_fn"] == "components.trainer.run_fn"
 
 
 def test_outputs_live_under_the_output_dir():
-    config = PipelineConfig(output_dir="gs://bucket/out")
-    tfx_pipeline = create_pipeline(config)
+    tfx_pipeline = create_pipeline(PipelineConfig(output_dir="gs://bucket/out"), INPUTS)
     assert tfx_pipeline.pipeline_info.pipeline_root == "gs://bucket/out/tfx"
     pusher = next(c for c in tfx_pipeline.components if c.id == "Pusher")
     destination = json.loads(pusher.exec_properties["push_destination"])
@@ -129,12 +248,36 @@ def test_outputs_live_under_the_output_dir():
 
 
 def test_building_the_pipeline_touches_no_storage(tmp_path):
-    create_pipeline(PipelineConfig(output_dir=str(tmp_path / "out")))
+    create_pipeline(PipelineConfig(output_dir=str(tmp_path / "out")), INPUTS)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_metadata_connection_comes_from_the_runner():
-    assert create_pipeline(PipelineConfig()).metadata_connection_config is None
+    assert create_pipeline(PipelineConfig(), INPUTS).metadata_connection_config is None
+
+
+# resolve_inputs: the files, read once.
+
+
+def test_resolve_inputs_reads_the_schema_and_fingerprints_the_user_code():
+    inputs = resolve_inputs(PipelineConfig(schema_path=str(CURATED_SCHEMA)))
+    assert inputs.schema_path == str(CURATED_SCHEMA)
+    assert inputs.dataset_spec == IRIS_SPEC
+    assert inputs.preprocessing_code_fingerprint == code_fingerprint(PREPROCESSING_FN)
+    assert inputs.trainer_code_fingerprint == code_fingerprint(TRAINER_RUN_FN)
+    assert inputs.tuner_code_fingerprint == code_fingerprint(TUNER_FN)
+    assert inputs.trainer_code_fingerprint != inputs.preprocessing_code_fingerprint
+
+
+def test_without_a_schema_resolving_says_where_one_comes_from():
+    with pytest.raises(DatasetSpecError, match="the pipeline takes its features from a schema"):
+        resolve_inputs(PipelineConfig(output_dir="/tmp/unused", schema_path=None))
+
+
+def test_a_schema_that_is_not_there_is_named(tmp_path):
+    missing = tmp_path / "schema.pbtxt"
+    with pytest.raises(DatasetSpecError, match=f"cannot read the schema {missing}"):
+        resolve_inputs(PipelineConfig(schema_path=str(missing)))
 
 
 def test_an_edited_schema_is_imported_again(tmp_path):
@@ -143,7 +286,7 @@ def test_an_edited_schema_is_imported_again(tmp_path):
 
     def fingerprint() -> str:
         config = PipelineConfig(output_dir="/tmp/unused", schema_path=str(schema))
-        node = next(c for c in create_pipeline(config).components if c.id == "ImportSchemaGen")
+        node = nodes_of(config, resolve_inputs(config))["ImportSchemaGen"]
         assert node.exec_properties["schema_file"] == str(schema)
         return node.exec_properties["schema_fingerprint"]
 
@@ -154,3 +297,47 @@ def test_an_edited_schema_is_imported_again(tmp_path):
     assert fingerprint() != before
     schema.write_text(curated)
     assert fingerprint() == before
+
+
+# The runners: each builds the pipeline it runs from the same config.
+
+
+def test_every_runner_builds_the_same_graph_from_one_config(tmp_path):
+    from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import (
+        LatestArtifactStrategy,
+    )
+
+    from components.validation_gate.baseline import LatestOrNothingStrategy
+    from pipeline.runners.airflow import ComponentScopedNamesDriver, airflow_pipeline
+    from pipeline.runners.kubeflow import kubeflow_pipeline
+    from pipeline.runners.local import local_pipeline
+
+    config = PipelineConfig(output_dir=str(tmp_path), schema_path=str(CURATED_SCHEMA))
+    built = {
+        "local": local_pipeline(config, config.metadata_path),
+        "kubeflow": kubeflow_pipeline(config),
+        "airflow": airflow_pipeline(config),
+    }
+    graphs = {
+        runner: {c.id: {u.id for u in c.upstream_nodes} for c in tfx_pipeline.components}
+        for runner, tfx_pipeline in built.items()
+    }
+    assert graphs["local"] == graphs["kubeflow"] == graphs["airflow"]
+    assert set(graphs["local"]) == DEFAULT_NODES
+    metadata = {
+        runner: tfx_pipeline.metadata_connection_config for runner, tfx_pipeline in built.items()
+    }
+    assert metadata["local"].sqlite.filename_uri == str(tmp_path / "metadata.sqlite")
+    assert metadata["airflow"] == metadata["local"]
+    assert metadata["kubeflow"] is None  # Kubeflow brings its own
+
+    def node(runner: str, node_id: str):
+        return next(c for c in built[runner].components if c.id == node_id)
+
+    baseline = {runner: node(runner, nodes.DRIFT_BASELINE_RESOLVER) for runner in built}
+    assert baseline["local"].exec_properties["resolver_class"] is LatestOrNothingStrategy
+    assert baseline["airflow"].exec_properties["resolver_class"] is LatestOrNothingStrategy
+    # The only strategy of its kind the Kubeflow compiler takes.
+    assert baseline["kubeflow"].exec_properties["resolver_class"] is LatestArtifactStrategy
+    assert node("airflow", nodes.SCHEMA_GEN).driver_class is ComponentScopedNamesDriver
+    assert node("local", nodes.SCHEMA_GEN).driver_class is not ComponentScopedNamesDriver

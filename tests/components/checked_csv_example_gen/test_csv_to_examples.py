@@ -7,12 +7,10 @@ import os
 
 import pytest
 import tensorflow as tf
-from tfx.components.example_gen import base_example_gen_executor
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv_executor
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.utils import io_utils, proto_utils
-from tfx_bsl.coders import csv_decoder
 
 from components.checked_csv_example_gen.component import (
     CheckedCsvExampleGen,
@@ -239,18 +237,3 @@ def test_encoded_examples_types_columns_over_all_files_in_file_order(tmp_path):
         f"{tmp_path}/c.csv, line 1: the columns size, label differ from {tmp_path}/a.csv's "
         "size, name; every CSV file needs the same header"
     )
-
-
-def test_the_private_upstream_apis_we_use_are_still_there():
-    """csv_to_examples.py and component.py use these private names of TFX and tfx_bsl."""
-    used = {
-        base_example_gen_executor: ["_PartitionFn"],
-        tfx_csv_executor: ["_ReadCsvRecordsFromTextFile", "_ParsedCsvToTfExample"],
-        csv_decoder: ["_InferValueType"],
-    }
-    for module, names in used.items():
-        for name in names:
-            assert hasattr(module, name), (
-                f"upgrading TFX or tfx_bsl removed {module.__name__}.{name}, which "
-                "components/checked_csv_example_gen uses to write the examples TFX writes"
-            )

@@ -1,49 +1,134 @@
-"""Reading a run's findings back: anomalies as ExampleValidator writes them, and errors."""
+"""The summary of a run: a view of its record with every node of the pipeline, its JSON, and
+errors described with their root cause."""
 
-import pandas as pd
-import pytest
-import tensorflow_data_validation as tfdv
-from google.protobuf import text_format
-from tensorflow_model_analysis.proto import metrics_for_slice_pb2, validation_result_pb2
+import subprocess
+import sys
 
-from components.validation_gate.anomalies import read_anomalies
-from pipeline.records.evaluation_results import describe_failure
-from pipeline.records.summary import describe_error
-from tests.conftest import REPO_ROOT
+from pipeline.records.run_record import (
+    FAILED,
+    SUCCEEDED,
+    Blessing,
+    NodeResult,
+    PushedModel,
+    RunOverview,
+    RunRecord,
+    RunSchema,
+    SchemaOrigin,
+)
+from pipeline.records.summary import describe_error, summarize
+from tests.pipeline_runs import REPO_ROOT
+
+PIPELINE_NODES = ["CsvExampleGen", "ExampleValidator", "Transform", "Trainer", "Pusher"]
+KEPT_SCHEMA = SchemaOrigin(
+    description="kept from run 1 (r1): inferred from /data/first",
+    path="/out/schema/churn/schema.pbtxt",
+    origin="kept",
+    made_as="inferred",
+    since_run="r1",
+    since_run_number=1,
+)
+ANOMALY = {
+    "split": "train",
+    "feature": "plan",
+    "kind": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+    "severity": "ERROR",
+    "description": "Examples contain values missing from the schema: gold",
+}
 
 
-@pytest.fixture
-def anomalies_uri(tmp_path):
-    """An anomalies artifact as ExampleValidator lays it out, from TFDV on bad rows."""
-    rows = pd.DataFrame(
-        {
-            "sepal_length": [5.1, 49.0],  # 49 cm: far outside the curated range
-            "sepal_width": [3.5, 3.0],
-            "petal_length": [1.4, 1.3],
-            "petal_width": [0.2, 0.2],
-            "species": ["setosa", "rose"],  # not one of the three species
-        }
+def record_of(nodes: dict[str, str], **sections) -> RunRecord:
+    """The record of run r2 of pipeline "churn" whose nodes ended in the states `nodes` gives."""
+    run = RunOverview(2, "r2", "2026-12-01 11:00:00", FAILED, 12.0)
+    fields = {
+        "output_dir": "/out",
+        "pipeline": "churn",
+        "runs": [run],
+        "run": run,
+        "nodes": {node: NodeResult(state, 1.5) for node, state in nodes.items()},
+        "statistics": {},
+        "schema": RunSchema("kept", "/tfx/schema/7", [], {}, [], KEPT_SCHEMA),
+        "anomalies": [],
+        "metrics": {},
+        "blessing": None,
+        "pushed_model": None,
+        "training": None,
+        "model": None,
+        "versions": {},
+    }
+    return RunRecord(**{**fields, **sections})
+
+
+def test_a_failed_run_names_its_failed_node_and_the_nodes_it_never_ran():
+    record = record_of(
+        {"CsvExampleGen": "CACHED", "ExampleValidator": "COMPLETE", "Transform": "FAILED"},
+        anomalies=[ANOMALY],
     )
-    schema = tfdv.load_schema_text(str(REPO_ROOT / "data" / "iris" / "schema.pbtxt"))
-    anomalies = tfdv.validate_statistics(tfdv.generate_statistics_from_dataframe(rows), schema)
-    split_dir = tmp_path / "Split-train"
-    split_dir.mkdir()
-    (split_dir / "SchemaDiff.pb").write_bytes(anomalies.SerializeToString())
-    return str(tmp_path)
+    summary = summarize(record, PIPELINE_NODES)
+    assert (summary.status, summary.failed_node, summary.error) == (FAILED, "Transform", None)
+    assert summary.nodes == {
+        "CsvExampleGen": NodeResult("CACHED", 1.5),
+        "ExampleValidator": NodeResult("COMPLETE", 1.5),
+        "Transform": NodeResult("FAILED", 1.5),
+        "Trainer": NodeResult("NOT_RUN", None),
+        "Pusher": NodeResult("NOT_RUN", None),
+    }
+    assert (summary.run_id, summary.pipeline_name) == ("r2", "churn")
+    assert summary.anomalies == [ANOMALY]
+    assert (summary.blessed, summary.blessing_reason) == (False, "the Evaluator did not run")
+    assert summary.pushed_model is None
+    assert summary.schema == KEPT_SCHEMA
 
 
-def test_anomalies_name_the_split_feature_and_kind(anomalies_uri):
-    found = {a["feature"]: a for a in read_anomalies(anomalies_uri)}
-    assert set(found) == {"sepal_length", "species"}
-    assert found["sepal_length"]["split"] == "train"
-    assert "FLOAT_TYPE_BIG_FLOAT" in found["sepal_length"]["kind"]
-    assert found["species"]["kind"] == "ENUM_TYPE_UNEXPECTED_STRING_VALUES"
-    assert "rose" in found["species"]["description"]
-    assert found["species"]["severity"] == "ERROR"
+def test_the_error_a_run_raised_fails_it_at_the_node_that_was_running():
+    record = record_of(dict.fromkeys(PIPELINE_NODES, "COMPLETE"))
+    summary = summarize(record, PIPELINE_NODES, error=KeyError("plan"), failed_node="Trainer")
+    assert (summary.status, summary.failed_node) == (FAILED, "Trainer")
+    assert summary.error == "KeyError: 'plan'"
 
 
-def test_no_anomalies_file_means_no_anomalies(tmp_path):
-    assert read_anomalies(str(tmp_path)) == []
+def test_a_finished_run_takes_its_blessing_and_pushed_model_from_the_record():
+    blessing = Blessing(True, "passed auc >= 0.8 (overall: 0.9100)", [], False)
+    record = record_of(
+        dict.fromkeys(PIPELINE_NODES, "COMPLETE"),
+        metrics={"accuracy": 0.9, "example_count": 140.0},
+        blessing=blessing,
+        pushed_model=PushedModel("17", "/serving/churn/17"),
+    )
+    summary = summarize(record, PIPELINE_NODES)
+    assert (summary.status, summary.failed_node) == (SUCCEEDED, None)
+    assert (summary.blessed, summary.blessing_reason) == (True, blessing.reason)
+    assert summary.pushed_model == "/serving/churn/17"
+    assert summary.metrics == {"accuracy": 0.9, "example_count": 140.0}
+
+
+def test_the_summary_json_keeps_its_keys():
+    summary = summarize(record_of({"Transform": "FAILED"}), ["Transform", "Trainer"])
+    summary.output_dir, summary.wall_seconds = "/out", 12.5
+    as_json = summary.to_json_dict()
+    assert list(as_json) == [
+        "status", "run_id", "nodes", "anomalies", "metrics", "blessed", "blessing_reason",
+        "pushed_model", "schema", "pipeline_name", "failed_node", "error", "log_file",
+        "output_dir", "wall_seconds",
+    ]  # fmt: skip
+    assert as_json["nodes"] == {
+        "Transform": {"state": "FAILED", "seconds": 1.5},
+        "Trainer": {"state": "NOT_RUN", "seconds": None},
+    }
+    assert as_json["schema"]["origin"] == "kept"
+    assert as_json["schema"]["since_run"] == "r1"
+    assert as_json["schema"]["description"] == KEPT_SCHEMA.description
+
+
+def test_the_summary_of_a_refused_run_is_built_without_ml_metadata_or_tfma():
+    # A run refused before it starts builds and prints its summary in a fraction of a second.
+    code = (
+        "import sys, pipeline.runners.local, pipeline.records.summary; "
+        "print(sorted({'ml_metadata', 'tensorflow_model_analysis'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout == "[]\n"
 
 
 def test_error_description_adds_the_root_cause_beam_wraps():
@@ -62,67 +147,3 @@ def test_error_description_adds_the_root_cause_beam_wraps():
 
 def test_error_without_a_cause_is_described_once():
     assert describe_error(KeyError("species")) == "KeyError: 'species'"
-
-
-def failure_of(text_proto: str) -> validation_result_pb2.ValidationFailure:
-    return text_format.Parse(text_proto, validation_result_pb2.ValidationFailure())
-
-
-def test_value_threshold_failure_names_metric_value_bound_and_slice():
-    failure = failure_of("""
-        metric_key { name: "sparse_categorical_accuracy" }
-        metric_threshold { value_threshold { lower_bound { value: 0.9 } } }
-        metric_value { double_value { value: 0.849056 } }
-    """)
-    assert describe_failure(metrics_for_slice_pb2.SliceKey(), failure) == (
-        "sparse_categorical_accuracy 0.8491 < 0.9 (overall)"
-    )
-
-
-def test_change_threshold_failure_names_the_drop_and_the_slice():
-    failure = failure_of("""
-        metric_key { name: "sparse_categorical_accuracy" is_diff: true }
-        metric_threshold { change_threshold { absolute { value: -1e-10 } } }
-        metric_value { double_value { value: -0.0377 } }
-    """)
-    slice_key = metrics_for_slice_pb2.SliceKey(
-        single_slice_keys=[
-            metrics_for_slice_pb2.SingleSliceKey(column="species", bytes_value=b"virginica")
-        ]
-    )
-    assert describe_failure(slice_key, failure) == (
-        "sparse_categorical_accuracy dropped 0.0377 below the last blessed model's, "
-        "more than the 0 allowed (species=virginica)"
-    )
-
-
-def test_a_gate_stopped_run_names_its_schema_and_how_to_accept_the_change():
-    from pipeline.records.run_summary import RunSummary
-    from pipeline.records.summary import format_summary
-
-    summary = RunSummary(
-        status="failed",
-        run_id="r2",
-        pipeline_name="churn",
-        nodes={"ValidationGate": {"state": "FAILED", "seconds": 0.1}},
-        anomalies=[],
-        metrics={},
-        blessed=False,
-        blessing_reason="the Evaluator did not run",
-        pushed_model=None,
-        schema={
-            "description": "kept from run 1 (r1): inferred from /data/first",
-            "path": "/out/schema/churn/schema.pbtxt",
-        },
-        failed_node="ValidationGate",
-        error="AnomaliesFoundError: 1 anomaly",
-        output_dir="/out",
-    )
-    lines = format_summary(summary).splitlines()
-    assert "Schema: kept from run 1 (r1): inferred from /data/first" in lines
-    assert "  /out/schema/churn/schema.pbtxt" in lines
-    assert (
-        "To accept what the gate found (after checking the data is right): python -m pipeline "
-        "propose-schema --output-dir /out --pipeline-name churn --output proposed_schema.pbtxt, "
-        "review it, then pass it with --schema" in lines
-    )

@@ -15,8 +15,8 @@ from components.preprocessing import preprocessing_fn
 from components.trainer import run_fn
 from components.validation_gate.component import ValidationGate
 from pipeline.config import PipelineConfig
-from pipeline.pipeline import create_pipeline
 from pipeline.runners.kubeflow import compile_kubeflow, write_spec
+from pipeline.runners.local import local_pipeline
 from tests.conftest import REPO_ROOT
 
 GOLDEN_SPEC = REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.json"
@@ -64,10 +64,10 @@ def executor_of(spec, task_name: str):
     return spec.deployment_spec.fields["executors"].struct_value.fields[component.executor_label]
 
 
-def test_one_task_per_node_with_the_edges_of_the_local_dag(spec):
-    local = {
-        c.id: {u.id for u in c.upstream_nodes} for c in create_pipeline(CLUSTER_CONFIG).components
-    }
+def test_one_task_per_node_with_the_edges_of_the_local_dag(spec, tmp_path):
+    # The SQLite file only: the config's output directory is on an object store.
+    local_dag = local_pipeline(CLUSTER_CONFIG, str(tmp_path / "metadata.sqlite"))
+    local = {c.id: {u.id for u in c.upstream_nodes} for c in local_dag.components}
     edges: dict[str, set[str]] = {}
     for name, task in spec.root.dag.tasks.items():
         node = node_of(name, set(local))

@@ -6,15 +6,15 @@ import pathlib
 import pandas as pd
 import pytest
 import tensorflow_data_validation as tfdv
-from ml_metadata import metadata_store
-from ml_metadata.proto import metadata_store_pb2
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from pipeline.cli import main
 from pipeline.schemas.proposal import propose, run_command, schema_changes
 from tests.conftest import IRIS_CSV
+from tests.pipeline.records.metadata_store import RUN_ID, RecordedNode, record_run
 
-RUN_ID = "2026-12-01T10:00:00.000001"
+# The file ImportSchemaGen records it imported.
+IMPORTED_SCHEMA_FILE = "data/schema.pbtxt"
 DEPRECATED_NOTE = "deprecated: no longer validated, and TFX no longer reads it, so the model "
 # Value ranges a curator set, and the drift and skew thresholds of every feature.
 FLOAT_BOUNDS = {"sepal_length": (3.0, 9.0), "petal_length": (0.5, 8.0)}
@@ -168,13 +168,18 @@ def test_type_bounds_and_removed_features_are_described(schema):
     ]
 
 
-def test_the_run_command_names_the_schema_and_only_non_default_names():
-    assert run_command("outputs", "iris", "new schema.pbtxt") == (
-        "python local_runner.py --schema 'new schema.pbtxt' --output-dir outputs"
+def test_the_run_command_names_the_schema_and_the_pipeline_quoted_for_a_shell():
+    assert run_command("my outputs", "iris", "new schema.pbtxt") == (
+        "python local_runner.py --schema 'new schema.pbtxt' --output-dir 'my outputs' "
+        "--pipeline-name iris"
     )
     assert run_command("/tmp/o", "penguins", "s.pbtxt", excluded=("bill",)) == (
         "python local_runner.py --schema s.pbtxt --output-dir /tmp/o --pipeline-name penguins "
         "--exclude bill"
+    )
+    assert run_command("/tmp/o", "churn", allowed_kinds=("COMPARATOR_L_INFTY_HIGH",)) == (
+        "python local_runner.py --output-dir /tmp/o --pipeline-name churn "
+        "--allow-anomaly COMPARATOR_L_INFTY_HIGH"
     )
 
 
@@ -202,61 +207,6 @@ def write_anomalies(uri: pathlib.Path, statistics_uri: str, schema: schema_pb2.S
     return str(uri)
 
 
-def record_run(
-    output_dir: pathlib.Path,
-    nodes: dict[str, tuple[str, dict[str, str], dict[str, str]]],
-    schema_file: str = "data/schema.pbtxt",
-    pipeline_name: str = "iris",
-    run_id: str = RUN_ID,
-) -> None:
-    """One run in `output_dir`/metadata.sqlite: per node its state, and its input and output
-    artifacts' uris by key, in the contexts TFX's local runner records; ImportSchemaGen's
-    `schema_file` property as TFX records it."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri = str(output_dir / "metadata.sqlite")
-    config.sqlite.connection_mode = (
-        metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
-    )
-    store = metadata_store.MetadataStore(config)
-
-    def context(type_name: str, name: str) -> metadata_store_pb2.Context:
-        type_id = store.put_context_type(metadata_store_pb2.ContextType(name=type_name))
-        [context_id] = store.put_contexts([metadata_store_pb2.Context(type_id=type_id, name=name)])
-        return store.get_contexts_by_id([context_id])[0]
-
-    pipeline = context("pipeline", pipeline_name)
-    run = context("pipeline_run", run_id)
-    store.put_parent_contexts(
-        [metadata_store_pb2.ParentContext(child_id=run.id, parent_id=pipeline.id)]
-    )
-    artifact_type = store.put_artifact_type(metadata_store_pb2.ArtifactType(name="Artifact"))
-    for node, (state, inputs, outputs) in nodes.items():
-        execution_type = store.put_execution_type(metadata_store_pb2.ExecutionType(name=node))
-        execution = metadata_store_pb2.Execution(
-            type_id=execution_type,
-            last_known_state=metadata_store_pb2.Execution.State.Value(state),
-        )
-        if node == "ImportSchemaGen":
-            execution.custom_properties["schema_file"].string_value = schema_file
-        artifacts_and_events = []
-        for event_type, uris in (
-            (metadata_store_pb2.Event.INPUT, inputs),
-            (metadata_store_pb2.Event.OUTPUT, outputs),
-        ):
-            for key, uri in uris.items():
-                event = metadata_store_pb2.Event(type=event_type)
-                event.path.steps.add().key = key
-                artifacts_and_events.append(
-                    (metadata_store_pb2.Artifact(type_id=artifact_type, uri=uri), event)
-                )
-        store.put_execution(
-            execution,
-            artifacts_and_events,
-            [pipeline, run, context("node", f"{pipeline_name}.{node}")],
-        )
-
-
 def recorded_run(
     tmp_path: pathlib.Path,
     schema: schema_pb2.Schema,
@@ -282,11 +232,14 @@ def recorded_run(
     record_run(
         output_dir,
         {
-            "CsvExampleGen": ("COMPLETE", {}, {"examples": str(tmp_path / "examples")}),
-            "StatisticsGen": ("COMPLETE", {}, {"statistics": statistics}),
-            "ImportSchemaGen": ("COMPLETE", {}, {"schema": str(schema_dir)}),
-            "ExampleValidator": ("COMPLETE", {}, {"anomalies": anomalies}),
-            "ValidationGate": ("FAILED", gate_inputs, {}),
+            "CsvExampleGen": RecordedNode(outputs={"examples": str(tmp_path / "examples")}),
+            "StatisticsGen": RecordedNode(outputs={"statistics": statistics}),
+            "ImportSchemaGen": RecordedNode(
+                outputs={"schema": str(schema_dir)},
+                properties={"schema_file": IMPORTED_SCHEMA_FILE},
+            ),
+            "ExampleValidator": RecordedNode(outputs={"anomalies": anomalies}),
+            "ValidationGate": RecordedNode("FAILED", inputs=gate_inputs),
         },
     )
     return output_dir
@@ -308,7 +261,7 @@ def test_the_command_writes_the_proposal_and_says_what_changed(tmp_path, iris, s
     text = proposed_file.read_text()
     assert text.startswith("# PROPOSED FOR REVIEW")
     assert f"From run 1 ({RUN_ID}) of pipeline 'iris'" in text
-    assert "# the schema it validated against, data/schema.pbtxt," in text
+    assert f"# the schema it validated against, {IMPORTED_SCHEMA_FILE}," in text
     lines = out.splitlines()
     found = lines.index("ExampleValidator found:")
     assert lines[found + 1].startswith(
@@ -336,7 +289,10 @@ def test_the_command_writes_the_proposal_and_says_what_changed(tmp_path, iris, s
         "If the shift is real, accept it once by rerunning with --allow-anomaly "
         "COMPARATOR_L_INFTY_HIGH: "
     )
-    assert f"  python local_runner.py --schema {proposed_file} --output-dir {output_dir}\n" in out
+    assert (
+        f"  python local_runner.py --schema {proposed_file} --output-dir {output_dir} "
+        "--pipeline-name iris\n" in out
+    )
     # The diff comes after the change lines, the command after the diff.
     assert out.index("domain gains") < out.index("+++ ") < out.index("local_runner.py")
 
@@ -379,8 +335,8 @@ def test_a_run_without_statistics_or_schema_is_an_error(
     record_run(
         output_dir,
         {
-            "CsvExampleGen": ("COMPLETE", {}, {}),
-            "StatisticsGen": (statistics_gen_state, {}, outputs),
+            "CsvExampleGen": RecordedNode(),
+            "StatisticsGen": RecordedNode(statistics_gen_state, outputs=outputs),
         },
     )
     args = ["propose-schema", "--output-dir", str(output_dir), "--output", str(tmp_path / "p")]

@@ -1,8 +1,13 @@
-"""Reading and checking rows for `predict`, before any model is involved."""
+"""Reading and checking rows for `predict`, before any model is involved, and finding the
+pushed model to predict with."""
 
 import pytest
 
+from pipeline.cli import main
+from pipeline.cli.exit_codes import BadInputError
+from pipeline.cli.predict import serving_model_dir
 from pipeline.serving.predict import BadRowError, latest_pushed_model, read_rows, to_example
+from tests.pipeline.records.metadata_store import RecordedNode, record_run
 
 INFO = {
     "features": {
@@ -92,3 +97,54 @@ def test_latest_pushed_model_is_the_highest_complete_version(tmp_path):
 def test_no_pushed_model_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the pipeline first"):
         latest_pushed_model(str(tmp_path / "serving_model"))
+
+
+# Which pipeline's models `predict` takes when it is given no --model-dir.
+
+
+def pushed(output_dir, *names: str) -> None:
+    for name in names:
+        (output_dir / "serving_model" / name / "17").mkdir(parents=True)
+
+
+def test_the_named_pipelines_models_are_taken(tmp_path):
+    pushed(tmp_path, "churn", "iris")
+    assert serving_model_dir(str(tmp_path), "iris") == str(tmp_path / "serving_model" / "iris")
+
+
+def test_without_metadata_the_only_pipeline_with_pushed_models_is_taken(tmp_path):
+    pushed(tmp_path, "churn")
+    assert serving_model_dir(str(tmp_path), None) == str(tmp_path / "serving_model" / "churn")
+
+
+def test_without_metadata_several_pipelines_need_a_name(tmp_path):
+    pushed(tmp_path, "churn", "iris")
+    with pytest.raises(BadInputError) as raised:
+        serving_model_dir(str(tmp_path), None)
+    assert str(raised.value) == (
+        f"{tmp_path} holds the runs of 2 pipelines (churn, iris): "
+        "choose one with --pipeline-name NAME"
+    )
+
+
+def test_without_metadata_or_models_there_is_nothing_to_predict_with(tmp_path):
+    with pytest.raises(BadInputError, match="no pushed model in .*run the pipeline first"):
+        serving_model_dir(str(tmp_path), None)
+
+
+def test_the_pipeline_ml_metadata_records_wins_over_other_folders(tmp_path):
+    # A folder of models copied in from elsewhere is not a pipeline of this output directory.
+    pushed(tmp_path, "churn", "copied")
+    record_run(tmp_path, {"Pusher": RecordedNode()}, pipeline_name="churn")
+    assert serving_model_dir(str(tmp_path), None) == str(tmp_path / "serving_model" / "churn")
+
+
+def test_predict_without_a_model_names_where_it_looked(tmp_path, capsys):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a\n1\n")
+    record_run(tmp_path, {"Pusher": RecordedNode()}, pipeline_name="churn")
+    assert main(["predict", "--output-dir", str(tmp_path), "--input", str(rows)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no pushed model in {tmp_path / 'serving_model' / 'churn'}: run the pipeline "
+        "first, or pass --model-dir\n"
+    )

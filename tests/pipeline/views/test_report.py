@@ -1,28 +1,29 @@
 """The HTML report of runs that went wrong: failed nodes, anomalies, no model; and the charts."""
 
+import dataclasses
 import re
 
+from pipeline.records.run_record import FAILED, NodeResult, RunOverview, RunRecord
 from pipeline.views import charts
 from pipeline.views.report import build_report
 
 
-def failed_run_record() -> dict:
+def failed_run_record() -> RunRecord:
     """What read_run_record gives for a run that stopped at Transform after finding anomalies."""
-    return {
-        "output_dir": "/data/outputs",
-        "pipeline": "iris",
-        "runs": [{"number": 1, "run_id": "r1", "started": "2026-11-22 10:00:00",
-                  "state": "failed", "seconds": 12.5}],
-        "run": {"number": 1, "run_id": "r1", "started": "2026-11-22 10:00:00",
-                "state": "failed", "seconds": 12.5},
-        "nodes": {
-            "CsvExampleGen": {"state": "COMPLETE", "seconds": 1.0},
-            "ExampleValidator": {"state": "COMPLETE", "seconds": 0.5},
-            "Transform": {"state": "FAILED", "seconds": 3.0},
+    run = RunOverview(1, "r1", "2026-11-22 10:00:00", FAILED, 12.5)
+    return RunRecord(
+        output_dir="/data/outputs",
+        pipeline="iris",
+        runs=[run],
+        run=run,
+        nodes={
+            "CsvExampleGen": NodeResult("COMPLETE", 1.0),
+            "ExampleValidator": NodeResult("COMPLETE", 0.5),
+            "Transform": NodeResult("FAILED", 3.0),
         },
-        "statistics": {},
-        "schema": None,
-        "anomalies": [
+        statistics={},
+        schema=None,
+        anomalies=[
             {
                 "split": "train",
                 "feature": "sepal_width",
@@ -31,13 +32,13 @@ def failed_run_record() -> dict:
                 "description": "Found <script>alert(1)</script> & 3 other values",
             }
         ],
-        "metrics": {},
-        "blessing": None,
-        "pushed_model": None,
-        "training": None,
-        "model": None,
-        "versions": {"python": "3.11.7"},
-    }  # fmt: skip
+        metrics={},
+        blessing=None,
+        pushed_model=None,
+        training=None,
+        model=None,
+        versions={"python": "3.11.7"},
+    )
 
 
 def test_a_failed_run_says_where_it_failed_and_lists_its_anomalies():
@@ -49,6 +50,16 @@ def test_a_failed_run_says_where_it_failed_and_lists_its_anomalies():
     assert "No statistics: StatisticsGen did not complete" in page
     assert "No evaluation: the Evaluator did not complete" in page
     assert "Nothing pushed in this run." in page
+
+
+def test_a_run_whose_validator_did_not_run_says_so():
+    record = failed_run_record()
+    nodes = {node: r for node, r in record.nodes.items() if node != "ExampleValidator"}
+    page = build_report(dataclasses.replace(record, nodes=nodes, anomalies=[]))
+    assert "ExampleValidator did not run." in page
+    assert "No anomalies" not in page
+    page = build_report(dataclasses.replace(record, anomalies=[]))
+    assert "No anomalies: every split matches the schema." in page
 
 
 def test_text_from_the_data_is_escaped():

@@ -1,85 +1,21 @@
-"""Choosing a run, metric deltas between runs, and threshold names, without a pipeline run."""
+"""What the Evaluator found, read back: threshold and metric names as TFMA reports them,
+precision and recall from the confusion matrix, and failed thresholds in words."""
 
 import dataclasses
 
-import pytest
 import tensorflow_model_analysis as tfma
+from google.protobuf import text_format
+from tensorflow_model_analysis.proto import metrics_for_slice_pb2, validation_result_pb2
 
 from components.dataset_spec import CATEGORICAL, ONE_HOT, FeatureSpec
 from pipeline.evaluation import create_eval_config
 from pipeline.records.evaluation_results import (
+    describe_failure,
     metric_name,
     per_class_precision_recall,
     slicing_spec_name,
 )
-from pipeline.records.run_record import RunNotFoundError, find_run, metric_deltas
 from tests.conftest import IRIS_SPEC
-
-RUNS = [
-    {"number": 1, "run_id": "2026-11-20T10:00:00.1"},
-    {"number": 2, "run_id": "2026-11-21T09:00:00.2"},
-    {"number": 3, "run_id": "2026-11-21T11:30:00.3"},
-]
-
-
-@pytest.mark.parametrize(
-    ("selector", "number"),
-    [
-        (None, 3),
-        ("latest", 3),
-        ("1", 1),
-        ("3", 3),
-        ("2026-11-20", 1),
-        ("2026-11-21T11", 3),
-    ],
-)
-def test_find_run_by_number_id_prefix_or_latest(selector, number):
-    assert find_run(RUNS, selector)["number"] == number
-
-
-@pytest.mark.parametrize(
-    ("selector", "message"),
-    [
-        ("4", "no run number 4: runs are numbered 1 to 3"),
-        ("0", "no run number 0"),
-        ("2025", "no run number 2025: runs are numbered 1 to 3"),
-        ("2025-", "no run id starts with '2025-'"),
-        ("2026-11-21", "'2026-11-21' matches 2 runs"),
-        ("2026", "'2026' matches 3 runs"),
-    ],
-)
-def test_find_run_says_why_nothing_matched(selector, message):
-    with pytest.raises(RunNotFoundError, match=message):
-        find_run(RUNS, selector)
-
-
-def test_find_run_with_no_runs():
-    with pytest.raises(RunNotFoundError, match="no runs recorded yet"):
-        find_run([], None)
-
-
-def test_metric_deltas_are_b_minus_a_and_none_where_either_is_missing():
-    a = {
-        "accuracy": 0.9,
-        "slices": {"species=setosa": {"accuracy": 1.0}},
-        "per_class": {"setosa": {"precision": 0.5, "recall": None}},
-    }
-    b = {
-        "accuracy": 0.95,
-        "slices": {"species=setosa": {"accuracy": 0.75}},
-        "per_class": {"setosa": {"precision": 1.0, "recall": 1.0}},
-    }
-    deltas = {row["metric"]: row for row in metric_deltas(a, b)}
-    assert deltas["accuracy"]["delta"] == pytest.approx(0.05)
-    assert deltas["accuracy [species=setosa]"]["delta"] == pytest.approx(-0.25)
-    assert deltas["precision [setosa]"] == {
-        "metric": "precision [setosa]",
-        "a": 0.5,
-        "b": 1.0,
-        "delta": 0.5,
-    }
-    assert deltas["recall [setosa]"]["delta"] is None
-    assert list(deltas)[0] == "accuracy"
 
 
 def test_threshold_names_match_what_tfma_reports():
@@ -166,3 +102,35 @@ def test_a_threshold_covers_the_slices_its_slicing_spec_describes():
     assert not _spec_covers(each_species, slice_key())
     assert _spec_covers(setosa_only, slice_key(species="setosa"))
     assert not _spec_covers(setosa_only, slice_key(species="virginica"))
+
+
+def failure_of(text_proto: str) -> validation_result_pb2.ValidationFailure:
+    return text_format.Parse(text_proto, validation_result_pb2.ValidationFailure())
+
+
+def test_value_threshold_failure_names_metric_value_bound_and_slice():
+    failure = failure_of("""
+        metric_key { name: "sparse_categorical_accuracy" }
+        metric_threshold { value_threshold { lower_bound { value: 0.9 } } }
+        metric_value { double_value { value: 0.849056 } }
+    """)
+    assert describe_failure(metrics_for_slice_pb2.SliceKey(), failure) == (
+        "sparse_categorical_accuracy 0.8491 < 0.9 (overall)"
+    )
+
+
+def test_change_threshold_failure_names_the_drop_and_the_slice():
+    failure = failure_of("""
+        metric_key { name: "sparse_categorical_accuracy" is_diff: true }
+        metric_threshold { change_threshold { absolute { value: -1e-10 } } }
+        metric_value { double_value { value: -0.0377 } }
+    """)
+    slice_key = metrics_for_slice_pb2.SliceKey(
+        single_slice_keys=[
+            metrics_for_slice_pb2.SingleSliceKey(column="species", bytes_value=b"virginica")
+        ]
+    )
+    assert describe_failure(slice_key, failure) == (
+        "sparse_categorical_accuracy dropped 0.0377 below the last blessed model's, "
+        "more than the 0 allowed (species=virginica)"
+    )
