@@ -116,40 +116,40 @@ def create_pipeline(
     transform.add_upstream_node(validation_gate)
     components += [drift_baseline, validation_gate, transform]
 
+    # The Tuner's trials and the Trainer train the same model on the same transformed data,
+    # evaluated for as many steps.
+    training_inputs = {
+        "examples": transform.outputs["transformed_examples"],
+        "transform_graph": transform.outputs["transform_graph"],
+        "schema": schema,
+        "eval_args": trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
+    }
+    model_settings = {"hyperparameters": config.hyperparameters, "model_type": config.model_type}
+
     tuned_hyperparameters = None
     if config.enable_tuner:
         tuner = Tuner(
             tuner_fn=TUNER_FN,
-            examples=transform.outputs["transformed_examples"],
-            transform_graph=transform.outputs["transform_graph"],
-            schema=schema,
             train_args=trainer_pb2.TrainArgs(num_steps=config.tuner_train_steps),
-            eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
             custom_config=component_custom_config(
                 spec,
                 inputs.tuner_code_fingerprint,
-                hyperparameters=config.hyperparameters,
-                model_type=config.model_type,
+                **model_settings,
                 tuner_max_trials=config.tuner_trials,
             ),
+            **training_inputs,
         ).with_id(nodes.TUNER)
         components.append(tuner)
         tuned_hyperparameters = tuner.outputs["best_hyperparameters"]
 
     trainer = Trainer(
         run_fn=TRAINER_RUN_FN,
-        examples=transform.outputs["transformed_examples"],
-        transform_graph=transform.outputs["transform_graph"],
-        schema=schema,
         hyperparameters=tuned_hyperparameters,
         train_args=trainer_pb2.TrainArgs(num_steps=config.hyperparameters.train_steps),
-        eval_args=trainer_pb2.EvalArgs(num_steps=config.hyperparameters.eval_steps),
         custom_config=component_custom_config(
-            spec,
-            inputs.trainer_code_fingerprint,
-            hyperparameters=config.hyperparameters,
-            model_type=config.model_type,
+            spec, inputs.trainer_code_fingerprint, **model_settings
         ),
+        **training_inputs,
     ).with_id(nodes.TRAINER)
     if config.trainer_cpu_limit or config.trainer_memory_limit_gb:
         # Read by the Kubeflow compiler into the Trainer task's container resources.

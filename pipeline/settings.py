@@ -304,6 +304,12 @@ def _flag_type(kind: _Kind) -> Callable[[str], Any]:
 
 _KUBEFLOW_ONLY = "only Kubeflow runs the steps in containers of their own"
 
+
+def _hyperparameter(name: str, description: str, metavar: str) -> Setting:
+    """The setting of the HParams field `name`, its flag the name with dashes (--train-steps)."""
+    return Setting(name, "--" + name.replace("_", "-"), description, metavar, hyperparameter=True)
+
+
 SETTINGS = (
     # What the data is, and what its columns are to the model.
     Setting(
@@ -417,52 +423,20 @@ SETTINGS = (
         "how much lower than the last blessed model's the gating metric may be",
         metavar="X",
     ),
-    # Training.
-    Setting(
-        "hidden_units",
-        "--hidden-units",
-        "sizes of the Dense layers, comma-separated",
-        metavar="N,N",
-        hyperparameter=True,
-    ),
-    Setting(
-        "learning_rate",
-        "--learning-rate",
-        "Adam's learning rate, in (0, 1)",
-        metavar="X",
-        hyperparameter=True,
-    ),
-    Setting("batch_size", "--batch-size", "training batch size", metavar="N", hyperparameter=True),
-    Setting(
-        "eval_batch_size",
-        "--eval-batch-size",
-        "evaluation batch size during training",
-        metavar="N",
-        hyperparameter=True,
-    ),
-    Setting("train_steps", "--train-steps", "training steps", metavar="N", hyperparameter=True),
-    Setting(
-        "eval_steps",
-        "--eval-steps",
-        "evaluation steps during training",
-        metavar="N",
-        hyperparameter=True,
-    ),
-    Setting(
+    # Training: the hyperparameters.
+    _hyperparameter("hidden_units", "sizes of the Dense layers, comma-separated", "N,N"),
+    _hyperparameter("learning_rate", "Adam's learning rate, in (0, 1)", "X"),
+    _hyperparameter("batch_size", "training batch size", "N"),
+    _hyperparameter("eval_batch_size", "evaluation batch size during training", "N"),
+    _hyperparameter("train_steps", "training steps", "N"),
+    _hyperparameter("eval_steps", "evaluation steps during training", "N"),
+    _hyperparameter(
         "steps_per_execution",
-        "--steps-per-execution",
         "training steps per call of Keras' training function; 1 is Keras' default, and the "
         "weights are the same either way",
-        metavar="N",
-        hyperparameter=True,
+        "N",
     ),
-    Setting(
-        "seed",
-        "--seed",
-        "random seed of training and of the Tuner's search",
-        metavar="N",
-        hyperparameter=True,
-    ),
+    _hyperparameter("seed", "random seed of training and of the Tuner's search", "N"),
     Setting(
         "enable_tuner",
         "--tuner",

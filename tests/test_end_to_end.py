@@ -12,7 +12,12 @@ import time
 import pytest
 import tensorflow as tf
 
-from pipeline.records.metadata import node_executions, open_store, output_artifacts
+from pipeline.records.metadata import (
+    OUTPUT_EVENTS,
+    artifacts_by_key,
+    node_executions,
+    open_store,
+)
 from tests.conftest import (
     CURATED_SCHEMA,
     DEFAULT_NODES,
@@ -223,7 +228,7 @@ def test_tuner_best_hyperparameters_reach_the_trainer(tmp_path):
 
 def output_uri(store, execution, key: str) -> str:
     """The URI of an execution's (single) output artifact under `key`."""
-    return output_artifacts(store, execution)[key][0].uri
+    return artifacts_by_key(store, execution, OUTPUT_EVENTS)[key][0].uri
 
 
 def predict_cli(*flags: str) -> subprocess.CompletedProcess:

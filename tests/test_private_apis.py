@@ -84,6 +84,16 @@ CSV_TO_EXAMPLES = "components/checked_csv_example_gen/csv_to_examples.py"
 CSV_COMPONENT = "components/checked_csv_example_gen/component.py"
 ATOMIC_PUSHER = "components/atomic_pusher/component.py"
 
+
+def _is_beam_dofn(cls: type) -> bool:
+    import apache_beam as beam
+
+    return issubclass(cls, beam.DoFn)
+
+
+# The shape of the two classes ExampleGen reads CSV files with.
+A_BEAM_DOFN = ("a beam.DoFn", _is_beam_dofn)
+
 PRIVATE_APIS = [
     # ExampleGen: our examples are TFX's, row for row and split for split.
     PrivateApi(
@@ -106,7 +116,7 @@ PRIVATE_APIS = [
         "read a CSV file's rows after its header as TFX does, quoted newlines joined",
         (CSV_COMPONENT,),
         parameters=(),
-        shape=("a beam.DoFn", lambda cls: issubclass(cls, _beam_dofn())),
+        shape=A_BEAM_DOFN,
     ),
     PrivateApi(
         CSV_EXECUTOR,
@@ -114,7 +124,7 @@ PRIVATE_APIS = [
         "turn parsed CSV cells into tf.Examples with the column types as a side input",
         (CSV_COMPONENT,),
         parameters=(),
-        shape=("a beam.DoFn", lambda cls: issubclass(cls, _beam_dofn())),
+        shape=A_BEAM_DOFN,
     ),
     PrivateApi(
         CSV_EXECUTOR,
@@ -335,12 +345,6 @@ PRIVATE_APIS = [
         parameters=("output_path",),
     ),
 ]
-
-
-def _beam_dofn() -> type:
-    import apache_beam as beam
-
-    return beam.DoFn
 
 
 def _pinned_versions() -> dict[str, str]:

@@ -23,12 +23,7 @@ def quiet_tensorflow() -> None:
 
 def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """--output-dir, --pipeline-name and --run: which recorded run a command reads."""
-    parser.add_argument(
-        "--output-dir",
-        default=PipelineConfig().output_dir,
-        help="the outputs of local runs (default: %(default)s)",
-    )
-    add_pipeline_name_argument(parser, "the pipeline whose runs to read")
+    add_pipeline_arguments(parser, "the outputs of local runs", "the pipeline whose runs to read")
     parser.add_argument(
         "--run",
         metavar="RUN",
@@ -37,12 +32,18 @@ def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_pipeline_name_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    """--pipeline-name of a command that reads runs back: without it, the only pipeline there."""
+def add_pipeline_arguments(parser: argparse.ArgumentParser, outputs: str, pipeline: str) -> None:
+    """--output-dir and --pipeline-name: whose runs a command reads back, `outputs` and
+    `pipeline` saying what for; without --pipeline-name, the only pipeline recorded there."""
+    parser.add_argument(
+        "--output-dir",
+        default=PipelineConfig().output_dir,
+        help=f"{outputs} (default: %(default)s)",
+    )
     parser.add_argument(
         PIPELINE_NAME_FLAG,
         metavar="NAME",
-        help=f"{what} (default: the only pipeline recorded in the output directory)",
+        help=f"{pipeline} (default: the only pipeline recorded in the output directory)",
     )
 
 

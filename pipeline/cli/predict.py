@@ -5,7 +5,7 @@ import os
 import sys
 
 from pipeline.cli.common import (
-    add_pipeline_name_argument,
+    add_pipeline_arguments,
     chosen_pipeline,
     only_pipeline,
     quiet_tensorflow,
@@ -22,12 +22,11 @@ def register(commands) -> None:
     parser.add_argument(
         "--model-dir", help="a SavedModel version directory (default: the latest pushed)"
     )
-    parser.add_argument(
-        "--output-dir",
-        default=PipelineConfig().output_dir,
-        help="the run outputs to take the latest pushed model from (default: %(default)s)",
+    add_pipeline_arguments(
+        parser,
+        "the run outputs to take the latest pushed model from",
+        "the pipeline whose latest pushed model to use",
     )
-    add_pipeline_name_argument(parser, "the pipeline whose latest pushed model to use")
     parser.add_argument(
         "--output", help="write predictions here (.csv, or .jsonl) instead of to stdout"
     )

@@ -16,6 +16,9 @@ RUN_CONTEXT = "pipeline_run"
 NODE_CONTEXT = "node"
 # ImportSchemaGen's execution property naming the file it imported.
 SCHEMA_FILE_PROPERTY = "schema_file"
+# The events that tie an execution to the artifacts it wrote, and to those it read.
+OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
+INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
 
 
 def open_store(metadata_path: str, writable: bool = False) -> metadata_store.MetadataStore:
@@ -97,33 +100,14 @@ def execution_seconds(execution: metadata_store_pb2.Execution) -> float:
     return round(milliseconds / 1000, 3)
 
 
-def output_artifacts(
-    store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
-) -> dict[str, list[metadata_store_pb2.Artifact]]:
-    """An execution's output artifacts by output key (e.g. "blessing" -> [artifact])."""
-    return _artifacts_by_key(
-        store,
-        execution,
-        (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT),
-    )
-
-
-def input_artifacts(
-    store: metadata_store.MetadataStore, execution: metadata_store_pb2.Execution
-) -> dict[str, list[metadata_store_pb2.Artifact]]:
-    """An execution's input artifacts by input key (e.g. "baseline_statistics" -> [artifact])."""
-    return _artifacts_by_key(
-        store,
-        execution,
-        (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT),
-    )
-
-
-def _artifacts_by_key(
+def artifacts_by_key(
     store: metadata_store.MetadataStore,
     execution: metadata_store_pb2.Execution,
     event_types: tuple[int, ...],
 ) -> dict[str, list[metadata_store_pb2.Artifact]]:
+    """An execution's artifacts by key: those it wrote, with `event_types` OUTPUT_EVENTS (e.g.
+    "blessing" -> [artifact]), or those it read, with INPUT_EVENTS (e.g. "baseline_statistics"
+    -> [artifact])."""
     events = store.get_events_by_execution_ids([execution.id])
     ids_by_key: dict[str, list[int]] = {}
     for event in events:
@@ -160,7 +144,7 @@ class RunExecutions:
         """The node's output artifact under `key`, if the node produced its outputs."""
         if not self.succeeded(node):
             return None
-        artifacts = output_artifacts(self.store, self.executions[node]).get(key)
+        artifacts = artifacts_by_key(self.store, self.executions[node], OUTPUT_EVENTS).get(key)
         return artifacts[0] if artifacts else None
 
     def output_uri(self, node: str, key: str) -> str | None:
@@ -170,7 +154,7 @@ class RunExecutions:
     def inputs(self, node: str) -> dict[str, list[metadata_store_pb2.Artifact]]:
         """The node's input artifacts by key; none when it has no execution in the run."""
         execution = self.executions.get(node)
-        return input_artifacts(self.store, execution) if execution else {}
+        return artifacts_by_key(self.store, execution, INPUT_EVENTS) if execution else {}
 
 
 def imported_schema_file(execution: metadata_store_pb2.Execution) -> str | None:

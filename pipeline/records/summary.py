@@ -5,6 +5,7 @@ from pipeline.nodes import EVALUATOR
 from pipeline.records.run_record import (
     FAILED,
     NOT_RUN,
+    NOT_STARTED,
     SUCCEEDED,
     SUCCEEDED_STATES,
     NodeResult,
@@ -43,6 +44,22 @@ def summarize(
         schema=record.schema.origin if record.schema else None,
         failed_node=failed_node if failed else None,
         error=None if error is None else describe_error(error),
+    )
+
+
+def summarize_unrecorded(error: str | None, status: str = NOT_STARTED) -> RunSummary:
+    """The summary of a run ML Metadata has no record of: refused before it started
+    (NOT_STARTED), or FAILED before it was recorded (e.g. while the pipeline was built)."""
+    return RunSummary(
+        status=status,
+        run_id=None,
+        nodes={},
+        anomalies=[],
+        metrics={},
+        blessed=False,
+        blessing_reason="the pipeline did not start",
+        pushed_model=None,
+        error=error,
     )
 
 

@@ -15,8 +15,8 @@ from typing import TextIO
 from components.checked_csv_example_gen.csv_checks import CsvDataError, check_csv_folder
 from components.dataset_spec import DatasetSpecError
 from pipeline.config import DATA_FILE_PATTERN, PipelineConfig
-from pipeline.records.run_record import FAILED, NOT_STARTED, RunSummary
-from pipeline.records.summary import describe_error, summarize
+from pipeline.records.run_record import FAILED, RunSummary
+from pipeline.records.summary import describe_error, summarize, summarize_unrecorded
 from pipeline.runners.progress import NodeProgress
 from pipeline.schemas.kept import (
     CURATED,
@@ -110,7 +110,7 @@ def run_locally(
             return _run_with_output_dir_held(config, schema, summary_json, verbose)
     except (RunInProgressError, CsvDataError, DatasetSpecError, KeptSchemaError) as error:
         print(f"error: {error}\nNothing was run.", file=sys.stderr)
-        summary = _not_started_summary(str(error))
+        summary = summarize_unrecorded(str(error))
         if summary_json:
             _write_summary(summary, summary_json)
         return summary
@@ -230,20 +230,6 @@ def _write_summary(summary: RunSummary, path: str) -> None:
         json.dump(summary.to_json_dict(), f, indent=2)
 
 
-def _not_started_summary(error: str | None, status: str = NOT_STARTED) -> RunSummary:
-    return RunSummary(
-        status=status,
-        run_id=None,
-        nodes={},
-        anomalies=[],
-        metrics={},
-        blessed=False,
-        blessing_reason="the pipeline did not start",
-        pushed_model=None,
-        error=error,
-    )
-
-
 def local_pipeline(config: PipelineConfig, metadata_path: str):
     """The tfx Pipeline LocalDagRunner runs for `config`, with ML Metadata in the SQLite file
     `metadata_path`."""
@@ -290,7 +276,7 @@ def _run_and_summarize(
         )
     if run_id is None:
         # It started, but failed before ML Metadata recorded it (e.g. building the pipeline).
-        summary = _not_started_summary(describe_error(error) if error else None, FAILED)
+        summary = summarize_unrecorded(describe_error(error) if error else None, FAILED)
         summary.failed_node = progress.running_node
         return summary
     try:

@@ -10,52 +10,28 @@ from pipeline.records.run_record import (
     Blessing,
     NodeResult,
     PushedModel,
-    RunOverview,
     RunRecord,
     RunSchema,
-    SchemaOrigin,
 )
 from pipeline.records.summary import describe_error, summarize
+from tests.pipeline.records.run_records import KEPT_SCHEMA, anomaly, run_record
 from tests.pipeline_runs import REPO_ROOT
 
 PIPELINE_NODES = ["CsvExampleGen", "ExampleValidator", "Transform", "Trainer", "Pusher"]
-KEPT_SCHEMA = SchemaOrigin(
-    description="kept from run 1 (r1): inferred from /data/first",
-    path="/out/schema/churn/schema.pbtxt",
-    origin="kept",
-    made_as="inferred",
-    since_run="r1",
-    since_run_number=1,
+ANOMALY = anomaly(
+    "plan",
+    "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+    "Examples contain values missing from the schema: gold",
 )
-ANOMALY = {
-    "split": "train",
-    "feature": "plan",
-    "kind": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
-    "severity": "ERROR",
-    "description": "Examples contain values missing from the schema: gold",
-}
 
 
 def record_of(nodes: dict[str, str], **sections) -> RunRecord:
     """The record of run r2 of pipeline "churn" whose nodes ended in the states `nodes` gives."""
-    run = RunOverview(2, "r2", "2026-12-01 11:00:00", FAILED, 12.0)
     fields = {
-        "output_dir": "/out",
-        "pipeline": "churn",
-        "runs": [run],
-        "run": run,
         "nodes": {node: NodeResult(state, 1.5) for node, state in nodes.items()},
-        "statistics": {},
         "schema": RunSchema("kept", "/tfx/schema/7", [], {}, [], KEPT_SCHEMA),
-        "anomalies": [],
-        "metrics": {},
-        "blessing": None,
-        "pushed_model": None,
-        "training": None,
-        "model": None,
-        "versions": {},
     }
-    return RunRecord(**{**fields, **sections})
+    return run_record(**{**fields, **sections})
 
 
 def test_a_failed_run_names_its_failed_node_and_the_nodes_it_never_ran():

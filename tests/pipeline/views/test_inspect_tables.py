@@ -12,9 +12,9 @@ from pipeline.records.run_record import (
     PushedModel,
     RunComparison,
     RunOverview,
-    RunRecord,
 )
 from pipeline.views.inspect_tables import print_comparison, print_record, print_runs
+from tests.pipeline.records.run_records import anomaly, run_record
 
 FIRST = RunOverview(1, "r1", "2026-12-01 10:00:00", SUCCEEDED, 60.0)
 SECOND = RunOverview(2, "r2", "2026-12-01 11:00:00", SUCCEEDED, 58.0)
@@ -45,22 +45,17 @@ def test_slice_and_class_names_of_metric_deltas_keep_their_brackets():
 
 
 def test_data_in_a_record_is_printed_as_it_is():
-    record = RunRecord(
+    record = run_record(
         output_dir="/out/[prod]",
-        pipeline="churn",
         runs=[FIRST],
         run=FIRST,
         nodes={"CsvExampleGen": NodeResult("COMPLETE", 1.25)},
-        statistics={},
-        schema=None,
         anomalies=[
-            {
-                "split": "train",
-                "feature": "plan[0]",
-                "kind": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
-                "severity": "ERROR",
-                "description": "Examples contain values missing from the schema: [gold]",
-            }
+            anomaly(
+                "plan[0]",
+                "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+                "Examples contain values missing from the schema: [gold]",
+            )
         ],
         metrics={
             "accuracy": 0.9,
@@ -72,8 +67,6 @@ def test_data_in_a_record_is_printed_as_it_is():
         },
         blessing=Blessing(False, "accuracy 0.9000 < 0.95 (tier=[red])", [], False),
         pushed_model=PushedModel("17", "/serving/[prod]/17"),
-        training=None,
-        model=None,
         versions={"python": "3.11.7"},
     )
     out = rendered(print_record, record)

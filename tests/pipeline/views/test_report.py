@@ -6,37 +6,28 @@ import re
 from pipeline.records.run_record import FAILED, NodeResult, RunOverview, RunRecord
 from pipeline.views import charts
 from pipeline.views.report import build_report
+from tests.pipeline.records.run_records import anomaly, run_record
 
 
 def failed_run_record() -> RunRecord:
     """What read_run_record gives for a run that stopped at Transform after finding anomalies."""
     run = RunOverview(1, "r1", "2026-11-22 10:00:00", FAILED, 12.5)
-    return RunRecord(
+    return run_record(
         output_dir="/data/outputs",
         pipeline="iris",
-        runs=[run],
         run=run,
         nodes={
             "CsvExampleGen": NodeResult("COMPLETE", 1.0),
             "ExampleValidator": NodeResult("COMPLETE", 0.5),
             "Transform": NodeResult("FAILED", 3.0),
         },
-        statistics={},
-        schema=None,
         anomalies=[
-            {
-                "split": "train",
-                "feature": "sepal_width",
-                "severity": "ERROR",
-                "kind": "FLOAT_TYPE_STRING_NOT_FLOAT",
-                "description": "Found <script>alert(1)</script> & 3 other values",
-            }
+            anomaly(
+                "sepal_width",
+                "FLOAT_TYPE_STRING_NOT_FLOAT",
+                "Found <script>alert(1)</script> & 3 other values",
+            )
         ],
-        metrics={},
-        blessing=None,
-        pushed_model=None,
-        training=None,
-        model=None,
         versions={"python": "3.11.7"},
     )
 

@@ -3,8 +3,10 @@ closer at it, naming its pipeline and quoted for a shell."""
 
 import shlex
 
-from pipeline.records.run_record import FAILED, NodeResult, RunSummary, SchemaOrigin
+from pipeline.records.run_record import FAILED, NodeResult, RunSummary
+from pipeline.records.summary import summarize_unrecorded
 from pipeline.views.terminal_summary import format_summary
+from tests.pipeline.records.run_records import KEPT_SCHEMA
 
 
 def gate_stopped_summary(output_dir: str) -> RunSummary:
@@ -22,10 +24,7 @@ def gate_stopped_summary(output_dir: str) -> RunSummary:
         blessed=False,
         blessing_reason="the Evaluator did not run",
         pushed_model=None,
-        schema=SchemaOrigin(
-            description="kept from run 1 (r1): inferred from /data/first",
-            path="/out/schema/churn/schema.pbtxt",
-        ),
+        schema=KEPT_SCHEMA,
         pipeline_name="churn",
         failed_node="ValidationGate",
         error="AnomaliesFoundError: 1 anomaly",
@@ -74,16 +73,6 @@ def test_the_commands_to_look_closer_name_the_pipeline_and_quote_the_paths():
 
 
 def test_a_run_refused_before_it_starts_suggests_nothing_to_look_at():
-    summary = RunSummary(
-        status="not_started",
-        run_id=None,
-        nodes={},
-        anomalies=[],
-        metrics={},
-        blessed=False,
-        blessing_reason="the pipeline did not start",
-        pushed_model=None,
-        error="another run is using /out",
-        output_dir="/out",
-    )
+    summary = summarize_unrecorded("another run is using /out")
+    summary.output_dir = "/out"  # known, but no run of it was recorded
     assert "python -m pipeline" not in format_summary(summary)
