@@ -12,25 +12,43 @@ from components.hyperparameters import HParams
 SPLIT_HASH_BUCKETS = {"train": 2, "eval": 1}
 # The files of data_root that are data: the curated schema may sit in the same folder.
 DATA_FILE_PATTERN = "*.csv"
-# Which model to train: "auto" picks the Iris DNN for numeric features only and Wide & Deep
-# when there are categorical ones.
+# Which model to train: "auto" picks the DNN (Dense 10 -> Dense 10, the Iris reference model)
+# for numeric features only and Wide & Deep when there are categorical ones.
 MODEL_TYPES = ("auto", "dnn", "wide_deep")
 # A pipeline name is a context in ML Metadata, a folder of the serving path and an Airflow DAG id.
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-# The name of data whose folder's name has no letter or digit (e.g. data_root "/").
-FALLBACK_PIPELINE_NAME = "pipeline"
+# The curated schema's file name in data_root: schema_path's default on every front end.
+SCHEMA_FILE_NAME = "schema.pbtxt"
+
+
+class _SchemaInDataRoot:
+    """schema_path's default: <data_root>/schema.pbtxt, resolved when the config is made (None
+    is a value of its own: on a local run, the schema the pipeline kept)."""
+
+    def __repr__(self) -> str:
+        return f"<data_root>/{SCHEMA_FILE_NAME}"
+
+
+SCHEMA_IN_DATA_ROOT = _SchemaInDataRoot()
+# Paths that may be unset: an empty one is unset, never the working directory.
+OPTIONAL_PATH_FIELDS = ("schema_path", "serving_data_root", "serving_root")
 
 
 def pipeline_name_of(data_root: str) -> str:
     """The default pipeline name of the data in `data_root`: its folder's name, lowercased, with
     each run of characters other than letters and digits made one '-' (no '_': Kubeflow's
-    pipeline names take none)."""
+    pipeline names take none); ValueError when that leaves nothing (e.g. data_root "/")."""
     if "://" in data_root:
         folder = data_root.rstrip("/").rsplit("/", 1)[-1]
     else:
         folder = os.path.basename(os.path.abspath(data_root))
     name = re.sub(r"[^a-z0-9]+", "-", folder.lower()).strip("-")
-    return name or FALLBACK_PIPELINE_NAME
+    if not name:
+        raise ValueError(
+            f"pipeline_name: the data folder's name, {folder!r} (data_root {data_root}), has no "
+            "letter or digit to name the pipeline after: name it with --pipeline-name NAME"
+        )
+    return name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,10 +61,10 @@ class PipelineConfig:
     # the config is made, so dataclasses.replace(data_root=...) keeps the first data's name.
     pipeline_name: str | None = None
     data_root: str = "data/iris"
-    # The curated schema. Without one, a local run uses the schema its pipeline kept, and the
-    # pipeline's first run infers that one (pipeline/schemas/kept.py); every other runner
-    # needs one.
-    schema_path: str | None = "data/iris/schema.pbtxt"
+    # The curated schema; by default schema.pbtxt in data_root, resolved when the config is made
+    # (like pipeline_name). None, on a local run: the schema its pipeline kept, which the
+    # pipeline's first run infers (pipeline/schemas/kept.py); every other runner needs one.
+    schema_path: str | None = SCHEMA_IN_DATA_ROOT  # type: ignore[assignment]
     # The column to predict; every other column is a feature, less the excluded ones (ids,
     # leaks). An override names a column's kind, "numeric" or "categorical", where the
     # schema's type says otherwise (e.g. a zip code stored as a number).
@@ -86,9 +104,17 @@ class PipelineConfig:
     trainer_memory_limit_gb: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("data_root", "output_dir"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must name a folder, got {getattr(self, name)!r}")
+        for name in OPTIONAL_PATH_FIELDS:
+            if getattr(self, name) == "":
+                object.__setattr__(self, name, None)
+        if self.schema_path is SCHEMA_IN_DATA_ROOT:
+            object.__setattr__(self, "schema_path", os.path.join(self.data_root, SCHEMA_FILE_NAME))
         if self.pipeline_name is None:
             object.__setattr__(self, "pipeline_name", pipeline_name_of(self.data_root))
-        elif not PIPELINE_NAME_PATTERN.fullmatch(self.pipeline_name):
+        if not PIPELINE_NAME_PATTERN.fullmatch(self.pipeline_name):
             raise ValueError(
                 f"pipeline_name must be lowercase letters, digits, '-' and '_', starting with a "
                 f"letter or digit, got {self.pipeline_name!r}"
@@ -142,7 +168,7 @@ class PipelineConfig:
         on the directory a run was started from. URIs (gs://, s3://) are left as they are."""
 
         def absolute(path: str | None) -> str | None:
-            if path is None or "://" in path:
+            if not path or "://" in path:
                 return path
             return os.path.abspath(path)
 

@@ -1,7 +1,9 @@
 """Every setting of a run, declared once: its name, flag, environment variable and config-file
 key, with its type and default taken from PipelineConfig (HParams for a hyperparameter). The
 command line (`run`, `compile-kubeflow`, `infer-schema`) and the Airflow DAG file are built from
-this declaration, so a new field is a new entry here and nothing else.
+this declaration, and so are the --output-dir and --pipeline-name of the commands that read
+runs back (pipeline/cli/common.py): a new setting is its field and an entry here, and the
+README's table of settings is regenerated from it (settings_table_markdown).
 
 Where a setting's value comes from, the later winning: its default, the config file
 (`--config FILE`, else $PIPELINE_CONFIG), its environment variable (PIPELINE_<NAME>), its flag.
@@ -25,6 +27,7 @@ from typing import Any
 
 from components.hyperparameters import HParams
 from pipeline.config import MODEL_TYPES, PipelineConfig
+from pipeline.errors import BadInputError
 
 # The front ends, each building a PipelineConfig from the settings (infer-schema takes a few of
 # the local run's).
@@ -45,15 +48,6 @@ FLAG = "flag"
 
 _TRUE_WORDS = ("true", "1", "yes", "on")
 _FALSE_WORDS = ("false", "0", "no", "off")
-
-
-def _bad_input(message: str) -> Exception:
-    """The command line's BadInputError: exit status 2 with `message` (pipeline/cli/exit_codes.py).
-    Imported here, not at the top: importing pipeline.cli imports its commands, which import
-    this module."""
-    from pipeline.cli.exit_codes import BadInputError
-
-    return BadInputError(message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,7 +229,7 @@ class Setting:
     def from_environment(self, text: str) -> Any:
         """The value of an environment variable: empty is None for an optional setting and no
         item for a list; otherwise it must be a value."""
-        refused = _bad_input(
+        refused = BadInputError(
             f"environment variable {self.env_var}={text!r}: expected {self.kind.expected_as_text()}"
         )
         if not text.strip():
@@ -249,11 +243,19 @@ class Setting:
         except ValueError:
             raise refused from None
 
-    def add_argument(self, parser: argparse._ActionsContainer, front_end: str) -> None:
-        """Add this setting's flag (two for a true/false one) to `parser`. Not given, a flag
+    def add_argument(
+        self,
+        parser: argparse._ActionsContainer,
+        front_end: str,
+        described: str | None = None,
+        default_help: str | None = None,
+    ) -> None:
+        """Add this setting's flag (two for a true/false one) to `parser`, its help `described`
+        and `default_help` where a command means something narrower by it. Not given, a flag
         leaves no value, so the file's and the environment's stay."""
-        described = (front_end == KUBEFLOW and self.kubeflow_help) or self.help
-        help_text = f"{described} (default: {self.default_text()}; {self.env_var})"
+        described = described or (front_end == KUBEFLOW and self.kubeflow_help) or self.help
+        default_help = default_help or self.default_text()
+        help_text = f"{described} (default: {default_help}; {self.env_var})"
         # argparse %-formats help texts: a literal '%' is written '%%'.
         common = {
             "dest": self.name,
@@ -326,9 +328,9 @@ SETTINGS = (
         "--schema",
         "curated schema.pbtxt, kept from then on as the pipeline's schema",
         metavar="FILE",
-        default_help="on a local run, schema.pbtxt in data_root if there is one, else the "
+        default_help="schema.pbtxt in data_root; on a local run, when there is none there, the "
         "schema the pipeline kept in <output_dir>/schema/<pipeline_name>/, which its first run "
-        "infers from the data; elsewhere data/iris/schema.pbtxt",
+        "infers from the data",
         is_path=True,
         kubeflow_help="curated schema as the containers see it, also read here to decide what "
         "each column is to the model",
@@ -357,7 +359,8 @@ SETTINGS = (
     Setting(
         "model_type",
         "--model",
-        "auto: the Iris DNN for numeric features only, Wide & Deep when some are categorical",
+        "auto: a DNN (Dense layers of hidden_units, by default 10 and 10: the Iris reference "
+        "model) for numeric features only, Wide & Deep when some are categorical",
         choices=MODEL_TYPES,
     ),
     Setting(
@@ -367,7 +370,8 @@ SETTINGS = (
         "one name share a cache, a drift baseline and the last blessed model, so name it when "
         "a pipeline's data comes in more than one folder",
         metavar="NAME",
-        default_help="the data folder's name, lowercased",
+        default_help="the data folder's name, lowercased, each run of characters other than "
+        "letters and digits made one '-'",
     ),
     # Where the outputs go.
     Setting(
@@ -576,7 +580,9 @@ class ResolvedSettings:
         try:
             return PipelineConfig(**fields, hyperparameters=HParams(**hyperparameters))
         except ValueError as error:
-            raise _bad_input(f"invalid configuration: {error}{self._set_by(str(error))}") from None
+            raise BadInputError(
+                f"invalid configuration: {error}{self._set_by(str(error))}"
+            ) from None
 
     def _set_by(self, message: str) -> str:
         """Where the settings a validation message names were set, e.g. " (train_steps: flag
@@ -631,7 +637,7 @@ def _read_features_file(path: str) -> tuple[tuple[tuple[str, str], ...], tuple[s
     try:
         return read_features_file(path)
     except DatasetSpecError as error:
-        raise _bad_input(str(error)) from None
+        raise BadInputError(str(error)) from None
 
 
 def settings_of(front_end: str, names: Collection[str] | None = None) -> tuple[Setting, ...]:
@@ -651,14 +657,14 @@ def read_config_file(path: str, front_end: str) -> dict[str, Any]:
         with open(path, "rb") as f:
             document = tomllib.load(f)
     except OSError as error:
-        raise _bad_input(f"config file {path}: {error.strerror}") from None
+        raise BadInputError(f"config file {path}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
-        raise _bad_input(f"config file {path}: not valid TOML: {error}") from None
+        raise BadInputError(f"config file {path}: not valid TOML: {error}") from None
     entries = []
     for key, value in document.items():
         if key == HYPERPARAMETERS_TABLE:
             if not isinstance(value, dict):
-                raise _bad_input(
+                raise BadInputError(
                     f"config file {path}: {key} must be a table ([{key}]), got {value!r}"
                 )
             entries += [(f"{key}.{name}", item) for name, item in value.items()]
@@ -669,18 +675,27 @@ def read_config_file(path: str, front_end: str) -> dict[str, Any]:
     for key, value in entries:
         setting = _SETTING_BY_KEY.get(key)
         if setting is None:
-            raise _bad_input(f"config file {path}: unknown setting {key!r}{_did_you_mean(key)}")
+            raise BadInputError(f"config file {path}: unknown setting {key!r}{_did_you_mean(key)}")
         try:
             typed = setting.kind.from_toml(value)
         except ValueError:
-            raise _bad_input(
+            raise BadInputError(
                 f"config file {path}: {key} = {json.dumps(value, default=str)}: expected "
                 f"{setting.kind.expected}"
             ) from None
+        typed = _unset_if_empty(setting, typed)
         if _relative_to_the_file(setting, typed, front_end):
             typed = os.path.normpath(os.path.join(folder, typed))
         values[setting.name] = typed
     return values
+
+
+def _unset_if_empty(setting: Setting, value: Any) -> Any:
+    """An empty path of an optional path setting is unset (None), as its environment variable
+    takes it, never the working directory or the config file's folder."""
+    if setting.is_path and setting.optional and value == "":
+        return None
+    return value
 
 
 def _did_you_mean(key: str) -> str:
@@ -760,13 +775,7 @@ def add_setting_arguments(
         f"each also an environment variable and a key of the {CONFIG_FLAG} file; a flag "
         "overrides the environment variable, which overrides the file",
     )
-    group.add_argument(
-        CONFIG_FLAG,
-        dest="config_file",
-        metavar="FILE",
-        help=f"TOML file of settings, keys as the setting names (default: ${CONFIG_ENV_VAR}; "
-        "see README, Settings)",
-    )
+    add_config_argument(group)
     if print_config:
         group.add_argument(
             "--print-config",
@@ -775,6 +784,17 @@ def add_setting_arguments(
         )
     for setting in settings_of(front_end, names):
         setting.add_argument(group, front_end)
+
+
+def add_config_argument(parser: argparse._ActionsContainer) -> None:
+    """--config FILE, the TOML file of settings settings_from_args reads."""
+    parser.add_argument(
+        CONFIG_FLAG,
+        dest="config_file",
+        metavar="FILE",
+        help=f"TOML file of settings, keys as the setting names (default: ${CONFIG_ENV_VAR}; "
+        "see README, Settings)",
+    )
 
 
 def settings_from_args(
@@ -789,7 +809,8 @@ def settings_from_args(
     for setting in settings_of(front_end, names):
         if hasattr(args, setting.name):
             value = getattr(args, setting.name)
-            flags[setting.name] = tuple(value) if isinstance(value, list) else value
+            value = tuple(value) if isinstance(value, list) else value
+            flags[setting.name] = _unset_if_empty(setting, value)
     return resolve_settings(
         front_end,
         environ=os.environ if environ is None else environ,

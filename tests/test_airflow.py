@@ -15,7 +15,7 @@ import tensorflow as tf
 from pipeline.records.metadata import open_store
 from tests.conftest import DEFAULT_NODES, REPO_ROOT, serialized_examples
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.long]
 
 AIRFLOW = str(pathlib.Path(sys.executable).parent / "airflow")
 

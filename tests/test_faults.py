@@ -4,7 +4,8 @@ behind the cache's back. None of them may push a model or lose the one being ser
 
 The bad inputs run twice: against the curated schema, and on a pipeline given no schema
 anywhere, which validates against the schema its first run inferred and kept (with two more:
-one column's unit changed, and a label class never seen)."""
+one column's unit changed, and a label class never seen). That second sequence is marked
+`long`: `make test` leaves it out, `make test-long` and CI run it."""
 
 import csv
 import dataclasses
@@ -517,6 +518,7 @@ def validated_statistics(output_dir: pathlib.Path) -> int:
     return len(store.get_artifacts_by_type("gate.ValidatedStatistics"))
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     "bad", [*BAD_INPUTS, *BAD_INPUTS_FOR_A_KEPT_SCHEMA], ids=lambda bad: bad.name
 )
@@ -548,6 +550,7 @@ def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_not
     assert served_versions(output_dir) == versions_before
 
 
+@pytest.mark.long
 def test_a_stopped_runs_new_label_class_is_accepted_by_a_proposed_schema(
     served_without_schema, runs_stopped_on_the_kept_schema, tmp_path, iris_rows
 ):
@@ -591,6 +594,7 @@ def test_a_stopped_runs_new_label_class_is_accepted_by_a_proposed_schema(
     assert species.drift_comparator.HasField("infinity_norm")
 
 
+@pytest.mark.long
 def test_after_bad_input_the_kept_schema_still_serves_and_a_resample_is_pushed(
     served_without_schema, tmp_path, iris_rows
 ):

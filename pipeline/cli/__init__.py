@@ -30,4 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return call_with_exit_policy(args.handler, args)
+    return call_with_exit_policy(handle, args)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the command `args` were parsed for: the settings it declared are resolved first
+    (`resolve_arguments`, pipeline/cli/common.py), then its handler runs."""
+    if resolve := getattr(args, "resolve_arguments", None):
+        resolve(args)
+    return args.handler(args)

@@ -7,9 +7,19 @@ import os
 import warnings
 
 from pipeline.cli.exit_codes import BadInputError
-from pipeline.config import PipelineConfig
+from pipeline.settings import (
+    CONFIG_FLAG,
+    DEFAULT,
+    RUN,
+    add_config_argument,
+    settings_from_args,
+    settings_of,
+)
 
 PIPELINE_NAME_FLAG = "--pipeline-name"
+# The settings that say whose runs a command reads back: declared in pipeline/settings.py, so
+# their flags, PIPELINE_* variables and --config file are the local run's.
+PIPELINE_SETTINGS = ("output_dir", "pipeline_name")
 
 
 def quiet_tensorflow() -> None:
@@ -34,17 +44,31 @@ def add_run_selection_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_pipeline_arguments(parser: argparse.ArgumentParser, outputs: str, pipeline: str) -> None:
     """--output-dir and --pipeline-name: whose runs a command reads back, `outputs` and
-    `pipeline` saying what for; without --pipeline-name, the only pipeline recorded there."""
-    parser.add_argument(
-        "--output-dir",
-        default=PipelineConfig().output_dir,
-        help=f"{outputs} (default: %(default)s)",
+    `pipeline` saying what for; without a pipeline name, the only pipeline recorded there.
+    Each is also its environment variable and its key of a --config file, as on a local run;
+    the command line (pipeline/cli/__init__.py) resolves them into `args.output_dir` and
+    `args.pipeline_name` before the command's handler runs."""
+    group = parser.add_argument_group(
+        "which outputs",
+        f"each also an environment variable and a key of the {CONFIG_FLAG} file, as on a "
+        "local run; a flag overrides the environment variable, which overrides the file",
     )
-    parser.add_argument(
-        PIPELINE_NAME_FLAG,
-        metavar="NAME",
-        help=f"{pipeline} (default: the only pipeline recorded in the output directory)",
-    )
+    add_config_argument(group)
+    described = {"output_dir": outputs, "pipeline_name": pipeline}
+    default_help = {"pipeline_name": "the only pipeline recorded in the output directory"}
+    for setting in settings_of(RUN, PIPELINE_SETTINGS):
+        setting.add_argument(group, RUN, described[setting.name], default_help.get(setting.name))
+    parser.set_defaults(resolve_arguments=resolve_pipeline_arguments)
+
+
+def resolve_pipeline_arguments(args: argparse.Namespace) -> None:
+    """Set `args.output_dir` and `args.pipeline_name` from the flag, the environment variable,
+    the config file or the default, the later winning; `args.pipeline_name` is None when none
+    names it (the command then takes the only pipeline recorded)."""
+    settings = settings_from_args(args, RUN, names=PIPELINE_SETTINGS)
+    args.output_dir = settings["output_dir"].value
+    name = settings["pipeline_name"]
+    args.pipeline_name = None if name.source == DEFAULT else name.value
 
 
 def chosen_pipeline(output_dir: str, pipeline_name: str | None) -> str:

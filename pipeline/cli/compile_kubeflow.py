@@ -4,6 +4,7 @@ import argparse
 import re
 import time
 
+from pipeline.cli.common import quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
 from pipeline.settings import KUBEFLOW, add_setting_arguments, settings_from_args
 
@@ -23,6 +24,7 @@ def register(commands) -> None:
 def compile_kubeflow_command(args: argparse.Namespace) -> int:
     """Write the KFP v2 spec of the pipeline the settings describe."""
     started = time.monotonic()
+    quiet_tensorflow()
     settings = settings_from_args(args, KUBEFLOW)
     config = settings.config()
     if args.print_config:
@@ -36,9 +38,22 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
             f"pipeline_name {config.pipeline_name!r} ({source}): Kubeflow takes lowercase "
             "letters, digits and '-', at most 128 characters"
         )
+    from components.dataset_spec import DatasetSpecError
     from pipeline.runners.kubeflow import compile_kubeflow, write_spec
 
-    write_spec(compile_kubeflow(config), args.output)
+    try:
+        spec = compile_kubeflow(config)
+    except DatasetSpecError as error:
+        # The schema is read here too, to decide what each column is to the model.
+        message = str(error)
+        if config.schema_path and config.schema_path not in message:
+            source = settings["schema_path"].describe_source()
+            message = f"schema {config.schema_path} ({source}): {message}"
+        raise BadInputError(message) from None
+    try:
+        write_spec(spec, args.output)
+    except OSError as error:
+        raise BadInputError(f"--output {args.output}: cannot write it: {error.strerror}") from None
     print(f"wrote {args.output} in {time.monotonic() - started:.1f} s")
     return DONE
 

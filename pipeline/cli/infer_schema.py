@@ -2,6 +2,7 @@
 
 import argparse
 
+from pipeline.cli.common import quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
 from pipeline.settings import RUN, add_setting_arguments, settings_from_args
 
@@ -28,6 +29,7 @@ def register(commands) -> None:
 
 def infer_schema_command(args: argparse.Namespace) -> int:
     """Write the schema inferred from the data, to compare with or start a curated one."""
+    quiet_tensorflow()
     from components.dataset_spec import DatasetSpecError
     from pipeline.schemas.dataset import describe_spec, write_inferred_schema
 

@@ -26,10 +26,13 @@ def register(commands) -> None:
 def inspect_command(args: argparse.Namespace) -> int:
     """Print what runs recorded, as tables or JSON; or compare two runs."""
     quiet_tensorflow()
-    from rich.console import Console
-
     from pipeline.records.runs import RunNotFoundError, compare_runs, read_run_record
-    from pipeline.views.inspect_tables import print_comparison, print_record, print_runs
+    from pipeline.views.inspect_tables import (
+        print_comparison,
+        print_record,
+        print_runs,
+        terminal_console,
+    )
 
     pipeline_name = chosen_pipeline(args.output_dir, args.pipeline_name)
     try:
@@ -43,7 +46,7 @@ def inspect_command(args: argparse.Namespace) -> int:
         json.dump(result.to_json_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return DONE
-    console = Console()
+    console = terminal_console()
     if args.compare:
         print_comparison(console, result)
     else:

@@ -11,7 +11,12 @@ from pipeline.cli.common import (
     quiet_tensorflow,
 )
 from pipeline.cli.exit_codes import DONE, BadInputError
-from pipeline.config import PipelineConfig
+from pipeline.config import PIPELINE_NAME_PATTERN
+from pipeline.serving.predict import (
+    default_serving_model_dir,
+    default_serving_root,
+    latest_pushed_model,
+)
 
 
 def register(commands) -> None:
@@ -41,20 +46,22 @@ def register(commands) -> None:
 def predict_command(args: argparse.Namespace) -> int:
     """Classify the rows of a CSV or JSONL file with a pushed model."""
     quiet_tensorflow()
-    from pipeline.serving.predict import (
-        BadRowError,
-        latest_pushed_model,
-        predict,
-        write_predictions,
-    )
+    from pipeline.serving.predict import BadRowError, predict, write_predictions
 
+    if args.output:
+        check_writable(args.output)
     try:
-        model_dir = args.model_dir or latest_pushed_model(
-            serving_model_dir(args.output_dir, args.pipeline_name)
-        )
+        model_dir = args.model_dir or pushed_model_dir(args.output_dir, args.pipeline_name)
         result = predict(model_dir, args.input, skip_bad_rows=args.skip_bad_rows)
     except (BadRowError, FileNotFoundError) as error:
         raise BadInputError(str(error)) from None
+    except OSError as error:  # e.g. --input names a directory, or a file it may not read
+        if error.filename != args.input:
+            raise BadInputError(str(error)) from None  # the model: --model-dir, or the pushed one
+        raise BadInputError(
+            f"--input {args.input}: cannot read it ({error.strerror}); expected a CSV file "
+            "with a header row, or a JSONL file"
+        ) from None
     as_jsonl = (args.output or "").endswith((".jsonl", ".json"))
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8") as f:
@@ -75,27 +82,73 @@ def predict_command(args: argparse.Namespace) -> int:
     return DONE
 
 
-def serving_model_dir(output_dir: str, pipeline_name: str | None) -> str:
-    """Where the pipeline's pushed models are: `pipeline_name`'s, else those of the only
-    pipeline ML Metadata recorded under `output_dir` or, with no ML Metadata there (the
-    models were copied without it), of the only pipeline with pushed models."""
-    if not pipeline_name:
-        if os.path.exists(PipelineConfig(output_dir=output_dir).metadata_path):
-            pipeline_name = chosen_pipeline(output_dir, None)
-        else:
-            pipeline_name = only_pipeline(pushed_pipelines(output_dir), output_dir)
+def check_writable(output_path: str) -> None:
+    """BadInputError naming `output_path` when predictions could not be written there: found
+    before predicting, not after. An existing file is left as it is until then."""
+    existed = os.path.exists(output_path)
     try:
-        config = PipelineConfig(output_dir=output_dir, pipeline_name=pipeline_name)
-    except ValueError as error:
-        raise BadInputError(f"--pipeline-name {pipeline_name}: {error}") from None
-    return config.serving_model_dir
+        with open(output_path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise BadInputError(
+            f"--output {output_path}: cannot write to it ({error.strerror or error})"
+        ) from None
+    if not existed:
+        os.remove(output_path)
+
+
+def pushed_model_dir(output_dir: str, pipeline_name: str | None) -> str:
+    """The version folder of the latest model the pipeline pushed: `pipeline_name`'s, else the
+    only pipeline's under `output_dir`. With ML Metadata there, the model its newest pushing run
+    recorded, wherever it was pushed (a run may be given a serving root); without (the models
+    were copied without it), the highest version in the default serving folder."""
+    from pipeline.records.metadata import local_metadata_path
+
+    if os.path.exists(local_metadata_path(output_dir)):
+        return recorded_pushed_model_dir(output_dir, chosen_pipeline(output_dir, pipeline_name))
+    if not pipeline_name:
+        pipeline_name = only_pipeline(pushed_pipelines(output_dir), output_dir)
+    elif not PIPELINE_NAME_PATTERN.fullmatch(pipeline_name):
+        raise BadInputError(
+            f"--pipeline-name {pipeline_name}: expected lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit"
+        )
+    try:
+        return latest_pushed_model(default_serving_model_dir(output_dir, pipeline_name))
+    except FileNotFoundError as error:
+        raise BadInputError(str(error)) from None
+
+
+def recorded_pushed_model_dir(output_dir: str, pipeline_name: str) -> str:
+    """The version folder of the model the newest pushing run of `pipeline_name` recorded in
+    the ML Metadata under `output_dir`; BadInputError when none pushed one, or it is gone."""
+    import tensorflow as tf  # for gfile: the serving root may be gs://... or s3://...
+
+    from pipeline.records.runs import RunNotFoundError, last_pushed_model, open_pipeline
+
+    try:
+        found = last_pushed_model(open_pipeline(output_dir, pipeline_name), pipeline_name)
+    except RunNotFoundError as error:
+        raise BadInputError(str(error)) from None
+    if found is None:
+        raise BadInputError(
+            f"no run of pipeline {pipeline_name} under {output_dir} pushed a model (ML Metadata "
+            "records none): run the pipeline until its model is blessed, or pass --model-dir"
+        )
+    run, model = found
+    if not tf.io.gfile.exists(os.path.join(model.path, "saved_model.pb")):
+        raise BadInputError(
+            f"run {run.number} ({run.run_id}) of pipeline {pipeline_name} pushed model version "
+            f"{model.version} to {model.path}, which holds no saved_model.pb any more: pass "
+            "--model-dir"
+        )
+    return model.path
 
 
 def pushed_pipelines(output_dir: str) -> list[str]:
-    """The pipelines with a folder of pushed models under `output_dir`, sorted; BadInputError
-    when there is none."""
-    # PipelineConfig puts each pipeline's models in a folder named after it, side by side.
-    serving_root = os.path.dirname(PipelineConfig(output_dir=output_dir).serving_model_dir)
+    """The pipelines with a folder of pushed models in the default serving folder under
+    `output_dir`, sorted; BadInputError when there is none."""
+    serving_root = default_serving_root(output_dir)
     names = []
     if os.path.isdir(serving_root):
         names = sorted(

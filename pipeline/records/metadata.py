@@ -19,6 +19,14 @@ SCHEMA_FILE_PROPERTY = "schema_file"
 # The events that tie an execution to the artifacts it wrote, and to those it read.
 OUTPUT_EVENTS = (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)
 INPUT_EVENTS = (metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.DECLARED_INPUT)
+# The SQLite file a local run records its ML Metadata in, directly under the output directory.
+METADATA_FILE = "metadata.sqlite"
+
+
+def local_metadata_path(output_dir: str) -> str:
+    """The SQLite ML Metadata file of the local runs under `output_dir` (PipelineConfig's
+    `metadata_path`)."""
+    return os.path.join(output_dir, METADATA_FILE)
 
 
 def open_store(metadata_path: str, writable: bool = False) -> metadata_store.MetadataStore:

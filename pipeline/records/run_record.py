@@ -71,6 +71,14 @@ class RunSchema:
     differences_from_inferred: list[dict[str, Any]]  # empty unless the schema was curated
     origin: SchemaOrigin | None
 
+    @property
+    def curated(self) -> bool:
+        """Whether the run validated against a curated schema (given to it, or kept from a run
+        that was), the one compared with the schema inferred from the run's data."""
+        from pipeline.schemas.kept import CURATED  # kept.py reads the config: only when asked
+
+        return self.origin is not None and self.origin.made_as == CURATED
+
 
 @dataclasses.dataclass(frozen=True)
 class Blessing:
@@ -127,6 +135,9 @@ class RunRecord:
     training: Training | None
     model: ExportedModel | None
     versions: dict[str, str]  # Python's and the ML packages' in this environment
+    # The fields above left empty although their node ran, by name ("statistics", "schema",
+    # "anomalies", "metrics", "training", "model"), and why: "artifact deleted: <uri>"...
+    unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

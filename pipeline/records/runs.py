@@ -6,18 +6,19 @@ import datetime
 import importlib.metadata
 import os
 import platform
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ml_metadata import metadata_store
 
 from pipeline import nodes
-from pipeline.config import PipelineConfig
 from pipeline.records.metadata import (
     RunExecutions,
     execution_seconds,
     execution_state,
     imported_schema_file,
     is_blessed,
+    local_metadata_path,
     node_executions,
     open_store,
     pipeline_names,
@@ -42,7 +43,7 @@ from pipeline.records.run_record import (
     SchemaOrigin,
     Training,
 )
-from pipeline.schemas.kept import INFERRED, choice_of_run, describe_choice
+from pipeline.schemas.kept import CURATED, INFERRED, choice_of_run, describe_choice
 
 # The pipeline's last node: a run that has not recorded it did not finish.
 FINAL_NODE = nodes.PUSHER
@@ -59,13 +60,16 @@ REPORTED_PACKAGES = (
 )
 
 
+T = TypeVar("T")
+
+
 class RunNotFoundError(LookupError):
     """No recorded run matches what was asked for."""
 
 
 def open_output_dir(output_dir: str) -> metadata_store.MetadataStore:
     """The ML Metadata of the runs under `output_dir`, or a clear error when there is none."""
-    metadata_path = PipelineConfig(output_dir=output_dir).metadata_path
+    metadata_path = local_metadata_path(output_dir)
     if not os.path.exists(metadata_path):
         raise RunNotFoundError(
             f"no runs recorded under {output_dir}: {metadata_path} does not exist "
@@ -127,6 +131,20 @@ def list_runs(store: metadata_store.MetadataStore, pipeline_name: str) -> list[R
     return runs
 
 
+def last_pushed_model(
+    store: metadata_store.MetadataStore, pipeline_name: str
+) -> tuple[RunOverview, PushedModel] | None:
+    """The model the newest run of `pipeline_name` that pushed one pushed, with that run, as
+    ML Metadata recorded it: wherever the run pushed to (its serving root); None when no run
+    pushed a model."""
+    for run in reversed(list_runs(store, pipeline_name)):
+        executions = RunExecutions.of_run(store, pipeline_name, run.run_id)
+        artifact = executions.output(nodes.PUSHER, "pushed_model")
+        if artifact and (pushed := pushed_version_and_path(artifact)):
+            return run, PushedModel(*pushed)
+    return None
+
+
 def find_run(runs: list[RunOverview], selector: str | None) -> RunOverview:
     """The run `selector` names: its number in the list, its id or a unique prefix of it,
     "latest", or None for the latest."""
@@ -169,36 +187,66 @@ def read_run_record(output_dir: str, pipeline_name: str, run: str | None = None)
     this_run = find_run(runs, run)
     executions = RunExecutions.of_run(store, pipeline_name, this_run.run_id)
 
-    statistics_uri = executions.output_uri(nodes.STATISTICS_GEN, "statistics")
-    anomalies_uri = executions.output_uri(nodes.EXAMPLE_VALIDATOR, "anomalies")
+    unavailable: dict[str, str] = {}
+    artifact = _ArtifactReader(unavailable)
+    statistics: dict[str, dict[str, Any]] = {}
+    if statistics_uri := executions.output_uri(nodes.STATISTICS_GEN, "statistics"):
+        statistics = artifact.read("statistics", statistics_uri, read_statistics) or {}
+    anomalies: list[dict[str, str]] = []
+    if anomalies_uri := executions.output_uri(nodes.EXAMPLE_VALIDATOR, "anomalies"):
+        anomalies = artifact.read("anomalies", anomalies_uri, read_anomalies) or []
 
     model = None
     if model_uri := executions.output_uri(nodes.TRAINER, "model"):
         saved_model_dir = os.path.join(model_uri, SERVING_MODEL_SUBDIR)
-        model = ExportedModel(
-            path=saved_model_dir,
-            **read_saved_model_info(saved_model_dir),
-            serving_info=read_serving_info(saved_model_dir),
+        model = artifact.read(
+            "model",
+            saved_model_dir,
+            lambda path: ExportedModel(
+                path=path, **read_saved_model_info(path), serving_info=read_serving_info(path)
+            ),
         )
     training = None
     if model_run_uri := executions.output_uri(nodes.TRAINER, "model_run"):
-        training = Training(
-            hyperparameters=read_hyperparameters(model_run_uri),
-            curves=read_training_curves(model_run_uri),
-            logs=model_run_uri,
+        training = artifact.read(
+            "training",
+            model_run_uri,
+            lambda uri: Training(
+                hyperparameters=read_hyperparameters(uri),
+                curves=read_training_curves(uri),
+                logs=uri,
+            ),
         )
 
     metrics: dict[str, Any] = {}
     blessing = None
     evaluation_uri = executions.output_uri(nodes.EVALUATOR, "evaluation")
     blessing_artifact = executions.output(nodes.EVALUATOR, "blessing")
-    if evaluation_uri and blessing_artifact and model:
-        metrics = read_metrics(evaluation_uri, model.serving_info["classes"])
-        blessing = Blessing(**read_blessing(evaluation_uri, is_blessed(blessing_artifact), metrics))
+    if evaluation_uri and blessing_artifact:
+        if model:
+            classes = model.serving_info["classes"]
+            metrics = (
+                artifact.read("metrics", evaluation_uri, lambda uri: read_metrics(uri, classes))
+                or {}
+            )
+        elif "model" in unavailable:
+            unavailable["metrics"] = f"the model's classes are unavailable ({unavailable['model']})"
+        if metrics:
+            blessing = Blessing(
+                **read_blessing(evaluation_uri, is_blessed(blessing_artifact), metrics)
+            )
+        elif "metrics" in unavailable:
+            # ML Metadata still says whether the model was blessed; only the why is lost.
+            blessing = Blessing(
+                blessed=is_blessed(blessing_artifact),
+                reason=f"evaluation unavailable: {unavailable['metrics']}",
+                thresholds=[],
+                compared_with_baseline=False,
+            )
 
     pushed_model = None
-    artifact = executions.output(nodes.PUSHER, "pushed_model")
-    if artifact and (pushed := pushed_version_and_path(artifact)):
+    artifact_of_push = executions.output(nodes.PUSHER, "pushed_model")
+    if artifact_of_push and (pushed := pushed_version_and_path(artifact_of_push)):
         pushed_model = PushedModel(*pushed)
 
     return RunRecord(
@@ -210,16 +258,39 @@ def read_run_record(output_dir: str, pipeline_name: str, run: str | None = None)
             node: NodeResult(execution_state(execution), execution_seconds(execution))
             for node, execution in executions.executions.items()
         },
-        statistics=read_statistics(statistics_uri) if statistics_uri else {},
-        schema=_run_schema(store, runs, this_run, executions),
-        anomalies=read_anomalies(anomalies_uri) if anomalies_uri else [],
+        statistics=statistics,
+        schema=_run_schema(store, runs, this_run, executions, artifact),
+        anomalies=anomalies,
         metrics=metrics,
         blessing=blessing,
         pushed_model=pushed_model,
         training=training,
         model=model,
         versions=installed_versions(),
+        unavailable=unavailable,
     )
+
+
+class _ArtifactReader:
+    """Reads a run's artifacts, each with the module that knows its format; one deleted or
+    unreadable artifact leaves its part of the record empty, with why in `unavailable`, and
+    never the rest: `inspect` and `report` still show the run, and a finished run its summary."""
+
+    def __init__(self, unavailable: dict[str, str]) -> None:
+        self.unavailable = unavailable
+
+    def read(self, part: str, uri: str, read: Callable[[str], T]) -> T | None:
+        """`read(uri)`, or None with why `part` of the record is unavailable."""
+        import tensorflow as tf  # for gfile: the artifact may live on gs:// or s3://
+
+        try:
+            if not tf.io.gfile.exists(uri):
+                self.unavailable[part] = f"artifact deleted: {uri}"
+                return None
+            return read(uri)
+        except Exception as error:  # noqa: BLE001 - the rest of the run's record still matters
+            self.unavailable[part] = f"artifact unreadable: {uri} ({type(error).__name__}: {error})"
+            return None
 
 
 def _run_schema(
@@ -227,9 +298,11 @@ def _run_schema(
     runs: list[RunOverview],
     this_run: RunOverview,
     executions: RunExecutions,
+    artifact: "_ArtifactReader",
 ) -> RunSchema | None:
     """The schema the run validated against (the imported one; the inferred one when it
-    imported none), where it came from, and how it differs from the inferred one."""
+    imported none), where it came from, and how it differs from the inferred one; None with
+    why in `artifact.unavailable` when its artifact cannot be read."""
     from pipeline.records.schema import read_schema, schema_differences
 
     inferred_uri = executions.output_uri(nodes.SCHEMA_GEN, "schema")
@@ -245,10 +318,13 @@ def _run_schema(
         source = f"kept, inferred by the pipeline's first run ({nodes.IMPORT_SCHEMA_GEN})"
     else:
         source = f"curated ({nodes.IMPORT_SCHEMA_GEN})"
-    used = read_schema(used_uri)
+    used = artifact.read("schema", used_uri, read_schema)
+    if used is None:
+        return None
     differences = []
     if imported_uri and inferred_uri:
-        differences = schema_differences(used, read_schema(inferred_uri))
+        inferred = artifact.read("schema", inferred_uri, read_schema)
+        differences = schema_differences(used, inferred) if inferred else []
     return RunSchema(
         source=source,
         uri=used_uri,
@@ -273,7 +349,10 @@ def _schema_origin(
     context = run_context(store, this_run.run_id)
     choice = choice_of_run(context) if context else None
     if choice is None:
-        return None if path is None else SchemaOrigin(description=f"the file {path}", path=path)
+        if path is None:
+            return None
+        # With no choice recorded, ImportSchemaGen can only have imported a curated file.
+        return SchemaOrigin(description=f"the file {path}", path=path, made_as=CURATED)
     numbers = {run.run_id: run.number for run in runs}
     return SchemaOrigin(
         description=describe_choice(choice, numbers),

@@ -13,7 +13,8 @@ project's checkout, so by default it runs on the sample data into its outputs/. 
 import os
 import pathlib
 
-import pipeline  # noqa: F401 - sets TF_USE_LEGACY_KERAS before TensorFlow is imported
+# First: importing the package sets TF_USE_LEGACY_KERAS before TensorFlow is imported.
+import pipeline
 from pipeline.runners.airflow import create_airflow_dag
 from pipeline.settings import config_from_environment
 

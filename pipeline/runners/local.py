@@ -154,8 +154,6 @@ def _run_with_output_dir_held(
             f"Pipeline '{config.pipeline_name}' on {config.data_root}\n"
             f"  outputs: {config.output_dir}\n  full log: {log_file}\n"
         )
-        if note := _note_on_a_new_pipeline(config):
-            terminal.write(note)
         progress = NodeProgress(terminal)
         _configure_logging(log_file if verbose else None, progress)
         wall_started = time.monotonic()
@@ -170,23 +168,6 @@ def _run_with_output_dir_held(
     if summary_json:
         _write_summary(summary, summary_json)
     return summary
-
-
-def _note_on_a_new_pipeline(config: PipelineConfig) -> str | None:
-    """A word when this run starts a pipeline in an output directory that holds others: unnamed,
-    a pipeline is named after its data's folder, so new data in another folder is a new
-    pipeline, with no drift baseline and no blessed model to be compared with."""
-    if not os.path.exists(config.metadata_path):
-        return None
-    from pipeline.records.metadata import open_store, pipeline_names
-
-    others = pipeline_names(open_store(config.metadata_path))
-    if not others or config.pipeline_name in others:
-        return None
-    return (
-        f"  a new pipeline: {config.output_dir} holds {', '.join(others)} as well; to continue "
-        f"one of those on this data, pass --pipeline-name {others[0]}\n"
-    )
 
 
 def _choose_schema(

@@ -13,6 +13,8 @@ from typing import Any
 from components.signatures import SERVING_INFO_FILE, SERVING_SIGNATURE
 
 BATCH_SIZE = 1024
+# Where Pusher writes each pipeline's model versions unless a run is given a serving root.
+DEFAULT_SERVING_SUBDIR = "serving_model"
 
 
 class BadRowError(ValueError):
@@ -42,6 +44,18 @@ class PredictResult:
     @property
     def rows_per_second(self) -> float:
         return len(self.predictions) / self.seconds if self.seconds else math.inf
+
+
+def default_serving_root(output_dir: str) -> str:
+    """The folder holding, side by side, a folder of pushed model versions per pipeline, when
+    runs are not given a serving root."""
+    return os.path.join(output_dir, DEFAULT_SERVING_SUBDIR)
+
+
+def default_serving_model_dir(output_dir: str, pipeline_name: str) -> str:
+    """Where Pusher writes `pipeline_name`'s model versions when a run is not given a serving
+    root (PipelineConfig's `serving_model_dir` without `serving_root`)."""
+    return os.path.join(default_serving_root(output_dir), pipeline_name)
 
 
 def latest_pushed_model(serving_model_dir: str) -> str:

@@ -2,7 +2,8 @@
 
 Rich reads square brackets as markup, and the data has them (the metric "accuracy
 [species=setosa]", a description quoting a value): every piece of data goes through `_text`,
-which escapes it, and only this module's own styles are markup.
+which escapes it, and only this module's own styles are markup. Rich also reads `:name:` as an
+emoji and colours what looks like a number: `terminal_console` turns both off.
 """
 
 from typing import Any
@@ -13,6 +14,10 @@ from rich.table import Table
 
 from pipeline.nodes import EVALUATOR, STATISTICS_GEN
 from pipeline.records.run_record import (
+    FAILED,
+    FAILED_STATES,
+    INCOMPLETE,
+    SUCCEEDED,
     Blessing,
     ExportedModel,
     NodeResult,
@@ -25,14 +30,21 @@ from pipeline.records.run_record import (
 )
 from pipeline.records.schema import describe_schema_value
 
+# A run's state in the runs list, and a node's (ML Metadata's execution states).
 STATE_STYLES = {
-    "succeeded": "green",
+    SUCCEEDED: "green",
+    FAILED: "bold red",
+    INCOMPLETE: "yellow",
     "COMPLETE": "green",
     "CACHED": "cyan",
-    "failed": "bold red",
-    "FAILED": "bold red",
-    "incomplete": "yellow",
+    **dict.fromkeys(FAILED_STATES, "bold red"),
 }
+
+
+def terminal_console(**options) -> Console:
+    """The console `inspect` prints to: `:name:` emoji codes in the data print as typed, and
+    rich does not restyle what looks like a number, path or URL in it."""
+    return Console(emoji=False, highlight=False, **options)
 
 
 def print_runs(console: Console, runs: list[RunOverview], selected: str | None = None) -> None:
@@ -59,13 +71,14 @@ def print_record(console: Console, record: RunRecord) -> None:
         f"{_styled(run.state)}, {run.seconds:.1f} s, started {_text(run.started)}; "
         f"pipeline {_text(record.pipeline)}, outputs in {_text(record.output_dir)}"
     )
+    unavailable = record.unavailable
     _print_nodes(console, record.nodes)
-    _print_statistics(console, record.statistics)
-    _print_schema(console, record.schema)
-    _print_anomalies(console, record.anomalies)
-    _print_metrics(console, record.metrics)
+    _print_statistics(console, record.statistics, unavailable.get("statistics"))
+    _print_schema(console, record.schema, unavailable.get("schema"))
+    _print_anomalies(console, record.anomalies, unavailable.get("anomalies"))
+    _print_metrics(console, record.metrics, unavailable.get("metrics"))
     _print_blessing(console, record.blessing, record.pushed_model)
-    _print_training(console, record.training, record.model)
+    _print_training(console, record.training, record.model, unavailable)
     console.print(
         "Versions: " + ", ".join(f"{_text(name)} {_text(v)}" for name, v in record.versions.items())
     )
@@ -82,8 +95,13 @@ def _print_nodes(console: Console, nodes: dict[str, NodeResult]) -> None:
     console.print(table)
 
 
-def _print_statistics(console: Console, statistics: dict[str, dict[str, Any]]) -> None:
+def _print_statistics(
+    console: Console, statistics: dict[str, dict[str, Any]], unavailable: str | None
+) -> None:
     """Per split: numeric features with their moments, then categorical ones with top values."""
+    if unavailable:
+        console.print(f"Statistics: unavailable ({_text(unavailable)})")
+        return
     if not statistics:
         console.print(f"Statistics: none ({STATISTICS_GEN} did not complete)")
         return
@@ -125,9 +143,11 @@ def _print_statistics(console: Console, statistics: dict[str, dict[str, Any]]) -
             console.print(table)
 
 
-def _print_schema(console: Console, schema: RunSchema | None) -> None:
+def _print_schema(console: Console, schema: RunSchema | None, unavailable: str | None) -> None:
     if schema is None:
-        console.print("Schema: none")
+        console.print(
+            f"Schema: unavailable ({_text(unavailable)})" if unavailable else "Schema: none"
+        )
         return
     if schema.origin:
         console.print(f"Validated against: {_text(schema.origin.description)}")
@@ -145,7 +165,10 @@ def _print_schema(console: Console, schema: RunSchema | None) -> None:
         )
     console.print(table)
     differences = schema.differences_from_inferred
-    if not schema.source.startswith("curated"):
+    if not schema.curated:
+        return
+    if unavailable:  # the schema inferred from the run's data, to compare with
+        console.print(f"Comparison with the inferred schema: unavailable ({_text(unavailable)})")
         return
     if not differences:
         console.print("The curated schema matches the one inferred from this run's data.")
@@ -163,7 +186,12 @@ def _print_schema(console: Console, schema: RunSchema | None) -> None:
     console.print(table)
 
 
-def _print_anomalies(console: Console, anomalies: list[dict[str, str]]) -> None:
+def _print_anomalies(
+    console: Console, anomalies: list[dict[str, str]], unavailable: str | None
+) -> None:
+    if unavailable:
+        console.print(f"Anomalies: unavailable ({_text(unavailable)})")
+        return
     if not anomalies:
         console.print("[green]Anomalies: none[/green]")
         return
@@ -178,7 +206,10 @@ def _print_anomalies(console: Console, anomalies: list[dict[str, str]]) -> None:
     console.print(table)
 
 
-def _print_metrics(console: Console, metrics: dict[str, Any]) -> None:
+def _print_metrics(console: Console, metrics: dict[str, Any], unavailable: str | None) -> None:
+    if unavailable:
+        console.print(f"Evaluation: unavailable ({_text(unavailable)})")
+        return
     if not metrics:
         console.print(f"Evaluation: none (the {EVALUATOR} did not complete)")
         return
@@ -243,8 +274,14 @@ def _print_blessing(
 
 
 def _print_training(
-    console: Console, training: Training | None, model: ExportedModel | None
+    console: Console,
+    training: Training | None,
+    model: ExportedModel | None,
+    unavailable: dict[str, str],
 ) -> None:
+    for part, title in (("training", "Training"), ("model", "Exported model")):
+        if part in unavailable:
+            console.print(f"{title}: unavailable ({_text(unavailable[part])})")
     if training:
         curves = training.curves
         finals = [

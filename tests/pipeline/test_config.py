@@ -10,6 +10,7 @@ from components.hyperparameters import HParams
 from pipeline.cli.exit_codes import BadInputError
 from pipeline.cli.run import add_run_arguments, config_from_args
 from pipeline.config import PipelineConfig
+from pipeline.settings import KUBEFLOW, RUN, config_from_environment, resolve_settings
 from tests.conftest import REPO_ROOT
 
 
@@ -189,7 +190,6 @@ def test_a_bad_features_file_is_named_with_what_was_expected(tmp_path, content, 
         ("/srv/My Taxi Trips (2024)", "my-taxi-trips-2024"),
         ("gs://bucket/churn_v2/", "churn-v2"),
         ("gs://bucket", "bucket"),
-        ("/", "pipeline"),
     ],
 )
 def test_the_pipeline_name_follows_the_data_folder(data_root, name):
@@ -201,3 +201,41 @@ def test_a_given_pipeline_name_is_kept_and_the_default_config_still_names_one():
     assert PipelineConfig(data_root="data/penguins", pipeline_name="iris").pipeline_name == "iris"
     assert PipelineConfig().pipeline_name == "iris"
     assert parse("--data-root", str(REPO_ROOT / "data" / "penguins")).pipeline_name == "penguins"
+
+
+@pytest.mark.parametrize("data_root", ["/", "data/___"])
+def test_a_data_folder_that_names_no_pipeline_asks_for_a_name(data_root, tmp_path):
+    with pytest.raises(ValueError, match=r"no letter or digit.*--pipeline-name NAME"):
+        PipelineConfig(data_root=data_root)
+    (tmp_path / "___").mkdir()
+    with pytest.raises(BadInputError, match=r"--pipeline-name NAME \(data_root: flag --data-root"):
+        parse("--data-root", str(tmp_path / "___"))
+    assert parse("--data-root", "/", "--pipeline-name", "root").pipeline_name == "root"
+
+
+def test_the_default_schema_is_the_one_in_the_data_root_on_every_front_end():
+    assert PipelineConfig().schema_path == "data/iris/schema.pbtxt"
+    assert PipelineConfig(data_root="gs://b/churn").schema_path == "gs://b/churn/schema.pbtxt"
+    assert PipelineConfig(data_root="/srv/churn", schema_path=None).schema_path is None
+    kubeflow = resolve_settings(KUBEFLOW, environ={}, flags={"data_root": "/data/churn"})
+    assert kubeflow.config().schema_path == "/data/churn/schema.pbtxt"
+    airflow = config_from_environment({"PIPELINE_DATA_ROOT": "/srv/churn"}, default_root="/p")
+    assert airflow.schema_path == "/srv/churn/schema.pbtxt"
+    assert config_from_environment({}, default_root="/p").schema_path == (
+        "/p/data/iris/schema.pbtxt"
+    )
+
+
+def test_an_empty_optional_path_is_unset_never_a_folder(tmp_path):
+    for field in ("serving_root", "serving_data_root", "schema_path"):
+        config = PipelineConfig(**{field: ""}).with_absolute_paths()
+        assert getattr(config, field) is None
+    assert PipelineConfig(serving_root="").serving_model_dir == "outputs/serving_model/iris"
+    for field in ("data_root", "output_dir"):
+        with pytest.raises(ValueError, match=f"{field} must name a folder"):
+            PipelineConfig(**{field: ""})
+    assert parse("--serving-root", "").serving_root is None
+    config_file = tmp_path / "pipeline.toml"
+    config_file.write_text('serving_root = ""\nserving_data_root = ""\n')
+    from_file = resolve_settings(RUN, environ={}, config_file=str(config_file)).config()
+    assert (from_file.serving_root, from_file.serving_data_root) == (None, None)

@@ -263,7 +263,11 @@ def test_print_config_names_each_source_and_runs_nothing(tmp_path, monkeypatch, 
     assert rows["enable_cache"] == ("false", "flag --no-cache")
     assert rows["data_root"] == ("data/iris", "default")
     assert rows["schema_path"] == ("data/iris/schema.pbtxt", "default: schema.pbtxt in data_root")
-    assert rows["pipeline_name"] == ("iris", "default: the data folder's name, lowercased")
+    assert rows["pipeline_name"] == (
+        "iris",
+        "default: the data folder's name, lowercased, each run of characters other than "
+        "letters and digits made one '-'",
+    )
     assert "container_image" not in rows
     assert "not used by run: container_image, trainer_cpu_limit, trainer_memory_limit_gb" in output
 

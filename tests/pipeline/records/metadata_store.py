@@ -83,3 +83,30 @@ def record_run(
             artifacts_and_events,
             [pipeline, run, context("node", f"{pipeline_name}.{node}")],
         )
+
+
+def record_run_with_deleted_artifacts(output_dir: pathlib.Path) -> pathlib.Path:
+    """A finished, blessed and pushed run of pipeline "iris" whose artifacts were all deleted;
+    returns the folder they were in."""
+    gone = output_dir / "tfx"
+    pushed = {"pushed": 1, "pushed_destination": "/serving/iris/17", "pushed_version": "17"}
+    record_run(
+        output_dir,
+        {
+            "StatisticsGen": RecordedNode(outputs={"statistics": str(gone / "statistics")}),
+            "SchemaGen": RecordedNode(outputs={"schema": str(gone / "schema")}),
+            "ExampleValidator": RecordedNode(outputs={"anomalies": str(gone / "anomalies")}),
+            "Trainer": RecordedNode(
+                outputs={"model": str(gone / "model"), "model_run": str(gone / "model_run")}
+            ),
+            "Evaluator": RecordedNode(
+                outputs={"evaluation": str(gone / "evaluation"), "blessing": str(gone / "b")},
+                output_properties={"blessing": {"blessed": 1}},
+            ),
+            "Pusher": RecordedNode(
+                outputs={"pushed_model": "/serving/iris/17"},
+                output_properties={"pushed_model": pushed},
+            ),
+        },
+    )
+    return gone

@@ -23,7 +23,11 @@ from pipeline.records.runs import (
 )
 from pipeline.schemas.kept import INFERRED, KEPT, SchemaChoice, record_choice_in_run
 from tests.conftest import CURATED_SCHEMA
-from tests.pipeline.records.metadata_store import RecordedNode, record_run
+from tests.pipeline.records.metadata_store import (
+    RecordedNode,
+    record_run,
+    record_run_with_deleted_artifacts,
+)
 
 FIRST_RUN = "2026-12-01T10:00:00.000001"
 SECOND_RUN = "2026-12-01T11:00:00.000002"
@@ -232,7 +236,7 @@ def test_the_record_as_json_has_the_keys_inspect_json_prints(output_dir):
     record = json.loads(json.dumps(read_run_record(str(output_dir), "churn", "1").to_json_dict()))
     assert list(record) == [
         "output_dir", "pipeline", "runs", "run", "nodes", "statistics", "schema", "anomalies",
-        "metrics", "blessing", "pushed_model", "training", "model", "versions",
+        "metrics", "blessing", "pushed_model", "training", "model", "versions", "unavailable",
     ]  # fmt: skip
     assert record["run"]["run_id"] == FIRST_RUN
     assert record["runs"][1]["number"] == 2
@@ -240,6 +244,7 @@ def test_the_record_as_json_has_the_keys_inspect_json_prints(output_dir):
     assert record["pushed_model"] == {"version": "1796000000", "path": PUSHED_PATH}
     assert record["schema"]["origin"]["path"] == str(CURATED_SCHEMA)
     assert record["versions"]["tfx"].startswith("1.16")
+    assert record["unavailable"] == {}
 
 
 def test_a_pusher_that_pushed_nothing_records_no_model(tmp_path):
@@ -335,3 +340,59 @@ def test_no_pipeline_recorded_is_no_runs_recorded(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(
         f"error: no runs recorded under {tmp_path}: its ML Metadata names no pipeline"
     )
+
+
+# A run whose artifacts were deleted after it finished (e.g. outputs/tfx cleaned up by hand).
+
+
+def test_deleted_artifacts_leave_their_part_of_the_record_unavailable(tmp_path):
+    gone = record_run_with_deleted_artifacts(tmp_path)
+    record = read_run_record(str(tmp_path), "iris")
+    assert record.unavailable == {
+        "statistics": f"artifact deleted: {gone / 'statistics'}",
+        "anomalies": f"artifact deleted: {gone / 'anomalies'}",
+        "model": f"artifact deleted: {gone / 'model' / 'Format-Serving'}",
+        "training": f"artifact deleted: {gone / 'model_run'}",
+        "metrics": f"the model's classes are unavailable (artifact deleted: {gone / 'model'}"
+        "/Format-Serving)",
+        "schema": f"artifact deleted: {gone / 'schema'}",
+    }
+    assert (record.statistics, record.anomalies, record.schema) == ({}, [], None)
+    assert (record.model, record.training, record.metrics) == (None, None, {})
+    # What ML Metadata itself holds is still there: the blessing and the push.
+    assert record.blessing.blessed
+    assert record.blessing.reason.startswith("evaluation unavailable: the model's classes")
+    assert record.pushed_model == PushedModel("17", "/serving/iris/17")
+    assert record.run.state == SUCCEEDED
+
+
+def test_an_unreadable_artifact_says_why(tmp_path):
+    statistics = tmp_path / "statistics"
+    (statistics / "Split-train").mkdir(parents=True)
+    (statistics / "Split-train" / "FeatureStats.pb").write_bytes(b"not a proto")
+    record_run(tmp_path, {"StatisticsGen": RecordedNode(outputs={"statistics": str(statistics)})})
+    record = read_run_record(str(tmp_path), "iris")
+    assert record.statistics == {}
+    assert record.unavailable["statistics"].startswith(
+        f"artifact unreadable: {statistics} (DecodeError: "
+    )
+
+
+def test_inspect_and_report_show_deleted_artifacts(tmp_path, capsys):
+    gone = record_run_with_deleted_artifacts(tmp_path)
+    assert main(["inspect", "--output-dir", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    for line in (
+        f"Statistics: unavailable (artifact deleted: {gone / 'statistics'})",
+        f"Schema: unavailable (artifact deleted: {gone / 'schema'})",
+        f"Anomalies: unavailable (artifact deleted: {gone / 'anomalies'})",
+        "Evaluation: unavailable (the model's classes are unavailable",
+        f"Training: unavailable (artifact deleted: {gone / 'model_run'})",
+        "BLESSED: evaluation unavailable",
+    ):
+        assert line in out, line
+    html = tmp_path / "report.html"
+    assert main(["report", "--output-dir", str(tmp_path), "--html", str(html)]) == 0
+    page = html.read_text()
+    assert f"Unavailable: artifact deleted: {gone / 'statistics'}" in page
+    assert f"Unavailable: artifact deleted: {gone / 'model_run'}" in page

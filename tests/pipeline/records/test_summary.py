@@ -13,7 +13,9 @@ from pipeline.records.run_record import (
     RunRecord,
     RunSchema,
 )
+from pipeline.records.runs import read_run_record
 from pipeline.records.summary import describe_error, summarize
+from tests.pipeline.records.metadata_store import record_run_with_deleted_artifacts
 from tests.pipeline.records.run_records import KEPT_SCHEMA, anomaly, run_record
 from tests.pipeline_runs import REPO_ROOT
 
@@ -123,3 +125,16 @@ def test_error_description_adds_the_root_cause_beam_wraps():
 
 def test_error_without_a_cause_is_described_once():
     assert describe_error(KeyError("species")) == "KeyError: 'species'"
+
+
+def test_a_finished_run_whose_artifacts_were_deleted_keeps_its_summary(tmp_path):
+    record_run_with_deleted_artifacts(tmp_path)
+    nodes = ["StatisticsGen", "SchemaGen", "ExampleValidator", "Trainer", "Evaluator", "Pusher"]
+    summary = summarize(read_run_record(str(tmp_path), "iris"), nodes)
+    assert (summary.status, summary.blessed, summary.pushed_model) == (
+        SUCCEEDED,
+        True,
+        "/serving/iris/17",
+    )
+    assert summary.blessing_reason.startswith("evaluation unavailable: ")
+    assert [result.state for result in summary.nodes.values()] == ["COMPLETE"] * 6

@@ -1,7 +1,5 @@
-"""One run at a time per output directory, enforced by a lock the kernel releases; what a run
-says when it starts a pipeline beside others."""
+"""One run at a time per output directory, enforced by a lock the kernel releases."""
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -9,15 +7,11 @@ import sys
 
 import pytest
 
-from pipeline import nodes
-from pipeline.config import PipelineConfig
 from pipeline.runners.local import (
     RUN_LOCK_FILE,
     RunInProgressError,
-    _note_on_a_new_pipeline,
     exclusive_output_dir,
 )
-from tests.pipeline.records.metadata_store import RecordedNode, record_run
 
 # Holds the output directory until its standard input closes or it is killed.
 HOLD_LOCK = """
@@ -68,18 +62,3 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
     assert (tmp_path / RUN_LOCK_FILE).exists()  # the file stays; the lock on it does not
     with exclusive_output_dir(str(tmp_path)):
         pass
-
-
-def test_a_new_pipeline_beside_others_is_told_how_to_continue_one_of_them(tmp_path):
-    output_dir = tmp_path / "outputs"
-    fresh = PipelineConfig(data_root=str(tmp_path / "daily_2026"), output_dir=str(output_dir))
-    assert _note_on_a_new_pipeline(fresh) is None  # nothing recorded yet
-
-    record_run(output_dir, {nodes.EXAMPLE_GEN: RecordedNode()}, pipeline_name="iris")
-    note = _note_on_a_new_pipeline(fresh)
-    assert note == (
-        f"  a new pipeline: {output_dir} holds iris as well; to continue one of those on this "
-        "data, pass --pipeline-name iris\n"
-    )
-    continuing = dataclasses.replace(fresh, pipeline_name="iris")
-    assert _note_on_a_new_pipeline(continuing) is None

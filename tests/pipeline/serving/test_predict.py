@@ -1,12 +1,24 @@
 """Reading and checking rows for `predict`, before any model is involved, and finding the
 pushed model to predict with."""
 
+import json
+from unittest import mock
+
 import pytest
 
+from components.signatures import SERVING_INFO_FILE
 from pipeline.cli import main
 from pipeline.cli.exit_codes import BadInputError
-from pipeline.cli.predict import serving_model_dir
-from pipeline.serving.predict import BadRowError, latest_pushed_model, read_rows, to_example
+from pipeline.cli.predict import check_writable, pushed_model_dir
+from pipeline.config import PipelineConfig
+from pipeline.records.metadata import local_metadata_path
+from pipeline.serving.predict import (
+    BadRowError,
+    default_serving_model_dir,
+    latest_pushed_model,
+    read_rows,
+    to_example,
+)
 from tests.pipeline.records.metadata_store import RecordedNode, record_run
 
 INFO = {
@@ -102,49 +114,131 @@ def test_no_pushed_model_says_what_to_do(tmp_path):
 # Which pipeline's models `predict` takes when it is given no --model-dir.
 
 
-def pushed(output_dir, *names: str) -> None:
+def pushed(output_dir, *names: str, version: str = "17") -> None:
+    """A complete model version in the default serving folder of each pipeline of `names`."""
     for name in names:
-        (output_dir / "serving_model" / name / "17").mkdir(parents=True)
+        (output_dir / "serving_model" / name / version).mkdir(parents=True)
+        (output_dir / "serving_model" / name / version / "saved_model.pb").write_bytes(b"")
 
 
-def test_the_named_pipelines_models_are_taken(tmp_path):
+def record_push(output_dir, destination, pipeline_name: str = "churn", run_id: str = "r1"):
+    """A run of `pipeline_name` whose Pusher pushed a model to `destination`, as TFX records it."""
+    properties = {
+        "pushed": 1,
+        "pushed_destination": str(destination),
+        "pushed_version": destination.name,
+    }
+    pusher = RecordedNode(
+        outputs={"pushed_model": str(destination)},
+        output_properties={"pushed_model": properties},
+    )
+    record_run(output_dir, {"Pusher": pusher}, pipeline_name=pipeline_name, run_id=run_id)
+
+
+def test_default_serving_folders_are_where_the_config_puts_them(tmp_path):
+    config = PipelineConfig(output_dir=str(tmp_path), pipeline_name="churn")
+    assert default_serving_model_dir(str(tmp_path), "churn") == config.serving_model_dir
+    assert local_metadata_path(str(tmp_path)) == config.metadata_path
+
+
+def test_without_metadata_the_named_pipelines_latest_model_is_taken(tmp_path):
     pushed(tmp_path, "churn", "iris")
-    assert serving_model_dir(str(tmp_path), "iris") == str(tmp_path / "serving_model" / "iris")
+    pushed(tmp_path, "iris", version="18")
+    assert pushed_model_dir(str(tmp_path), "iris") == str(tmp_path / "serving_model/iris/18")
 
 
 def test_without_metadata_the_only_pipeline_with_pushed_models_is_taken(tmp_path):
     pushed(tmp_path, "churn")
-    assert serving_model_dir(str(tmp_path), None) == str(tmp_path / "serving_model" / "churn")
+    assert pushed_model_dir(str(tmp_path), None) == str(tmp_path / "serving_model" / "churn/17")
 
 
 def test_without_metadata_several_pipelines_need_a_name(tmp_path):
     pushed(tmp_path, "churn", "iris")
     with pytest.raises(BadInputError) as raised:
-        serving_model_dir(str(tmp_path), None)
+        pushed_model_dir(str(tmp_path), None)
     assert str(raised.value) == (
         f"{tmp_path} holds the runs of 2 pipelines (churn, iris): "
         "choose one with --pipeline-name NAME"
     )
 
 
+def test_without_metadata_a_pipeline_name_cannot_leave_the_serving_folder(tmp_path):
+    with pytest.raises(BadInputError, match=r"--pipeline-name \.\./x: expected lowercase"):
+        pushed_model_dir(str(tmp_path), "../x")
+
+
 def test_without_metadata_or_models_there_is_nothing_to_predict_with(tmp_path):
     with pytest.raises(BadInputError, match="no pushed model in .*run the pipeline first"):
-        serving_model_dir(str(tmp_path), None)
+        pushed_model_dir(str(tmp_path), None)
 
 
-def test_the_pipeline_ml_metadata_records_wins_over_other_folders(tmp_path):
-    # A folder of models copied in from elsewhere is not a pipeline of this output directory.
-    pushed(tmp_path, "churn", "copied")
-    record_run(tmp_path, {"Pusher": RecordedNode()}, pipeline_name="churn")
-    assert serving_model_dir(str(tmp_path), None) == str(tmp_path / "serving_model" / "churn")
+def test_with_metadata_the_model_is_where_the_run_pushed_it(tmp_path):
+    # A run given --serving-root pushed outside the output directory; an older model in the
+    # default folder, and a folder of models copied in, are not what the pipeline last pushed.
+    pushed(tmp_path, "churn", "copied", version="99")
+    destination = tmp_path / "elsewhere" / "churn" / "1796000000"
+    destination.mkdir(parents=True)
+    (destination / "saved_model.pb").write_bytes(b"")
+    record_push(tmp_path / "outputs", tmp_path / "serving_model/churn/99", run_id="r1")
+    record_push(tmp_path / "outputs", destination, run_id="r2")
+    record_run(tmp_path / "outputs", {"Pusher": RecordedNode()}, "churn", run_id="r3")
+    assert pushed_model_dir(str(tmp_path / "outputs"), None) == str(destination)
 
 
-def test_predict_without_a_model_names_where_it_looked(tmp_path, capsys):
+def test_with_metadata_a_deleted_pushed_model_is_named(tmp_path):
+    record_push(tmp_path, tmp_path / "gone" / "17")
+    with pytest.raises(BadInputError) as raised:
+        pushed_model_dir(str(tmp_path), "churn")
+    assert str(raised.value) == (
+        f"run 1 (r1) of pipeline churn pushed model version 17 to {tmp_path / 'gone' / '17'}, "
+        "which holds no saved_model.pb any more: pass --model-dir"
+    )
+
+
+def test_predict_without_a_pushed_model_says_no_run_pushed_one(tmp_path, capsys):
     rows = tmp_path / "rows.csv"
     rows.write_text("a\n1\n")
+    pushed(tmp_path, "churn")  # not this output directory's record: ML Metadata is
     record_run(tmp_path, {"Pusher": RecordedNode()}, pipeline_name="churn")
     assert main(["predict", "--output-dir", str(tmp_path), "--input", str(rows)]) == 2
     assert capsys.readouterr().err == (
-        f"error: no pushed model in {tmp_path / 'serving_model' / 'churn'}: run the pipeline "
-        "first, or pass --model-dir\n"
+        f"error: no run of pipeline churn under {tmp_path} pushed a model (ML Metadata records "
+        "none): run the pipeline until its model is blessed, or pass --model-dir\n"
     )
+
+
+# Bad --input and --output are bad input (exit 2), found before predicting.
+
+
+def test_an_input_that_is_a_directory_is_bad_input(tmp_path, capsys):
+    args = ["predict", "--model-dir", str(tmp_path / "model"), "--input", str(tmp_path)]
+    info_file = tmp_path / "model" / SERVING_INFO_FILE
+    info_file.parent.mkdir(parents=True)
+    info_file.write_text(json.dumps(INFO))
+    with mock.patch("tensorflow.saved_model.load"):
+        assert main(args) == 2
+    assert capsys.readouterr().err == (
+        f"error: --input {tmp_path}: cannot read it (Is a directory); expected a CSV file with "
+        "a header row, or a JSONL file\n"
+    )
+
+
+def test_an_unwritable_output_is_bad_input_before_predicting(tmp_path, capsys):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a\n1\n")
+    output = tmp_path / "no-such-folder" / "predictions.csv"
+    args = ["predict", "--model-dir", str(tmp_path), "--input", str(rows), "--output", str(output)]
+    with mock.patch("pipeline.serving.predict.predict") as predict:
+        assert main(args) == 2
+    predict.assert_not_called()
+    assert capsys.readouterr().err == (
+        f"error: --output {output}: cannot write to it (No such file or directory)\n"
+    )
+
+
+def test_checking_the_output_leaves_no_file_and_keeps_an_existing_one(tmp_path):
+    check_writable(str(tmp_path / "new.csv"))
+    assert not (tmp_path / "new.csv").exists()
+    (tmp_path / "old.csv").write_text("kept\n")
+    check_writable(str(tmp_path / "old.csv"))
+    assert (tmp_path / "old.csv").read_text() == "kept\n"

@@ -3,17 +3,26 @@ text, not rich markup."""
 
 import io
 
-from rich.console import Console
-
 from pipeline.records.run_record import (
+    FAILED,
+    INCOMPLETE,
     SUCCEEDED,
     Blessing,
     NodeResult,
     PushedModel,
     RunComparison,
     RunOverview,
+    RunSchema,
+    SchemaOrigin,
 )
-from pipeline.views.inspect_tables import print_comparison, print_record, print_runs
+from pipeline.schemas.kept import CURATED, INFERRED, KEPT
+from pipeline.views.inspect_tables import (
+    STATE_STYLES,
+    print_comparison,
+    print_record,
+    print_runs,
+    terminal_console,
+)
 from tests.pipeline.records.run_records import anomaly, run_record
 
 FIRST = RunOverview(1, "r1", "2026-12-01 10:00:00", SUCCEEDED, 60.0)
@@ -22,7 +31,7 @@ SECOND = RunOverview(2, "r2", "2026-12-01 11:00:00", SUCCEEDED, 58.0)
 
 def rendered(print_to, *args) -> str:
     """What a print function writes to a wide terminal, without colours."""
-    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console = terminal_console(file=io.StringIO(), width=200, color_system=None)
     print_to(console, *args)
     return console.file.getvalue()
 
@@ -88,3 +97,32 @@ def test_the_runs_list_marks_the_selected_run():
     rows = [line for line in out.splitlines() if " r1 " in line or " r2 " in line]
     assert len(rows) == 2
     assert "◂" in rows[1] and "◂" not in rows[0]
+
+
+def test_emoji_codes_in_data_are_printed_as_typed():
+    record = run_record(
+        anomalies=[anomaly("plan", "ENUM_TYPE_UNEXPECTED_STRING_VALUES", "values :smile: :+1:")],
+        versions={"python": "3.11.7"},
+    )
+    out = rendered(print_record, record)
+    assert "values :smile: :+1:" in out
+
+
+def test_every_run_state_has_a_style():
+    assert {SUCCEEDED, FAILED, INCOMPLETE} <= set(STATE_STYLES)
+
+
+def schema_made_as(made_as: str, source: str) -> RunSchema:
+    """A schema kept from run 1, made as `made_as`, described in words as `source`, with one
+    difference from the schema inferred from this run's data."""
+    origin = SchemaOrigin("kept from run 1 (r1)", "/s.pbtxt", KEPT, "/data", made_as, "r1", 1)
+    difference = {"feature": "plan", "field": "domain", "used": "gold, silver", "inferred": None}
+    return RunSchema(source, "/tfx/schema/3", [], {}, [difference], origin)
+
+
+def test_a_curated_schema_is_compared_whatever_its_description_says():
+    # The comparison follows how the schema was made, not the words describing it.
+    curated = rendered(print_record, run_record(schema=schema_made_as(CURATED, "given")))
+    assert "│ plan    │ domain │ gold, silver │          │" in curated
+    inferred = rendered(print_record, run_record(schema=schema_made_as(INFERRED, "curated?")))
+    assert "gold, silver" not in inferred
