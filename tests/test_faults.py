@@ -4,8 +4,9 @@ behind the cache's back. None of them may push a model or lose the one being ser
 
 The bad inputs run twice: against the curated schema, and on a pipeline given no schema
 anywhere, which validates against the schema its first run inferred and kept (with two more:
-one column's unit changed, and a label class never seen). That second sequence is marked
-`long`: `make test` leaves it out, `make test-long` and CI run it."""
+one column's unit changed, and a label class never seen). That second sequence, the killed
+run, the rewrite and the code edits are marked `long`: `make test` leaves them out,
+`make test-long` and CI run them."""
 
 import csv
 import dataclasses
@@ -357,6 +358,7 @@ def running_trainer(output_dir: pathlib.Path, not_before_ms: int) -> bool:
     )
 
 
+@pytest.mark.long
 def test_a_run_killed_during_training_resumes_from_what_completed(served, tmp_path, iris_rows):
     output_dir, _ = served
     versions_before = served_versions(output_dir)
@@ -416,6 +418,7 @@ def test_a_run_killed_during_training_resumes_from_what_completed(served, tmp_pa
     assert len(killed_trainer) == 1
 
 
+@pytest.mark.long
 def test_a_same_size_rewrite_in_the_same_second_is_read_again(served, tmp_path, iris_rows):
     output_dir, _ = served
     folder = tmp_path / "data"
@@ -440,6 +443,7 @@ def test_a_same_size_rewrite_in_the_same_second_is_read_again(served, tmp_path, 
     assert {f for f, _ in gate_findings(second.summary["error"])} == {"sepal_width"}
 
 
+@pytest.mark.long
 def test_editing_code_the_trainer_or_transform_imports_runs_them_again(served, tmp_path):
     output_dir, _ = served
     # A checkout of the project to edit: run from there, its packages are the ones imported.
