@@ -4,10 +4,13 @@
 # Build from the repository root: docker build -t iris-tfx-pipeline:0.1.0 .
 FROM python:3.11.7-slim-bookworm
 
+# PIPELINE_PROJECT_DIR: the folder the Airflow DAG file's relative default paths are in, the
+# WORKDIR, where data/ is copied (the installed package, in site-packages, holds no data).
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     TF_USE_LEGACY_KERAS=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    PIPELINE_PROJECT_DIR=/pipeline
 WORKDIR /pipeline
 
 COPY requirements.lock ./

@@ -1,9 +1,11 @@
 """The Airflow DAG built from the config: same nodes and edges as the local pipeline; the shipped
-DAG file's config from PIPELINE_* variables and the file PIPELINE_CONFIG names."""
+DAG file's config from PIPELINE_* variables and the file PIPELINE_CONFIG names, its default
+paths in the project folder PIPELINE_PROJECT_DIR (else the config file's folder) names."""
 
 import json
 import os
 import runpy
+import shutil
 
 import pytest
 from tfx.dsl.components.base import base_driver
@@ -88,6 +90,7 @@ def trainer_steps(dag) -> int:
 def test_the_dag_file_builds_its_config_from_pipeline_variables(
     tmp_path, without_pipeline_variables
 ):
+    without_pipeline_variables.setenv("PIPELINE_PROJECT_DIR", str(REPO_ROOT))
     without_pipeline_variables.setenv("PIPELINE_OUTPUT_DIR", str(tmp_path))
     without_pipeline_variables.setenv("PIPELINE_NAME", "iris-nightly")
     without_pipeline_variables.setenv("PIPELINE_TRAIN_STEPS", "20")
@@ -100,7 +103,7 @@ def test_the_dag_file_builds_its_config_from_pipeline_variables(
     assert config.accuracy_threshold == 1.0
     assert config.allowed_anomaly_kinds == ("FLOAT_TYPE_BIG_FLOAT",)
     assert config.output_dir == str(tmp_path)
-    # Unset, the data and schema are the project checkout's sample, wherever Airflow runs.
+    # Unset, the data and schema are the sample in the folder PIPELINE_PROJECT_DIR names.
     assert config.data_root == str(REPO_ROOT / "data" / "iris")
     assert config.schema_path == str(REPO_ROOT / "data" / "iris" / "schema.pbtxt")
 
@@ -114,13 +117,48 @@ def test_the_dag_file_reads_the_file_pipeline_config_names_under_the_variables(
         "[hyperparameters]\ntrain_steps = 30\nseed = 3\n"
     )
     without_pipeline_variables.setenv("PIPELINE_CONFIG", str(config_file))
+    without_pipeline_variables.setenv("PIPELINE_PROJECT_DIR", str(REPO_ROOT))
     without_pipeline_variables.setenv("PIPELINE_TRAIN_STEPS", "40")
     dag_file = load_dag_file()
     config, dag = dag_file["CONFIG"], dag_file["DAG"]
     assert dag.dag_id == "from-file"
     assert config.output_dir == str(tmp_path / "outputs")  # relative to the file's folder
+    assert config.data_root == str(REPO_ROOT / "data" / "iris")  # a default: the project's
     assert config.hyperparameters.seed == 3
     assert trainer_steps(dag) == 40  # the variable over the file
+
+
+def test_without_a_project_folder_the_config_files_folder_holds_the_default_paths(
+    tmp_path, without_pipeline_variables
+):
+    shutil.copytree(REPO_ROOT / "data" / "iris", tmp_path / "data" / "iris")
+    config_file = tmp_path / "pipeline.toml"
+    config_file.write_text('pipeline_name = "beside-its-data"\n')
+    without_pipeline_variables.setenv("PIPELINE_CONFIG", str(config_file))
+    config = load_dag_file()["CONFIG"]
+    assert config.data_root == str(tmp_path / "data" / "iris")
+    assert config.schema_path == str(tmp_path / "data" / "iris" / "schema.pbtxt")
+    assert config.output_dir == str(tmp_path / "outputs")
+
+
+def test_without_a_project_folder_or_a_config_file_the_dag_file_names_the_variable_to_set(
+    without_pipeline_variables,
+):
+    with pytest.raises(BadInputError, match=r"set PIPELINE_PROJECT_DIR to it") as raised:
+        load_dag_file()
+    assert "relative default paths (data/iris" in str(raised.value)
+    assert "airflow_dag.py" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"), [("data", "expected an absolute path"), ("/no/such", "no such folder")]
+)
+def test_a_project_folder_that_is_not_one_stops_the_dag_file_naming_it(
+    folder, expected, without_pipeline_variables
+):
+    without_pipeline_variables.setenv("PIPELINE_PROJECT_DIR", folder)
+    with pytest.raises(BadInputError, match=f"PIPELINE_PROJECT_DIR='{folder}': {expected}"):
+        load_dag_file()
 
 
 def test_without_settings_the_dag_runs_on_the_checkouts_sample_into_its_outputs():
@@ -133,6 +171,7 @@ def test_without_settings_the_dag_runs_on_the_checkouts_sample_into_its_outputs(
 
 
 def test_a_bad_variable_stops_the_dag_file_naming_it(without_pipeline_variables):
+    without_pipeline_variables.setenv("PIPELINE_PROJECT_DIR", str(REPO_ROOT))
     without_pipeline_variables.setenv("PIPELINE_TRAIN_STEPS", "twenty")
     with pytest.raises(BadInputError, match="PIPELINE_TRAIN_STEPS='twenty': expected a whole"):
         load_dag_file()
