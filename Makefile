@@ -66,8 +66,9 @@ format: $(VENV)/.installed ## Format and fix lint with ruff
 schema: $(VENV)/.installed ## Regenerate data/iris/schema.inferred.pbtxt from the data (see README)
 	$(PYTHON) -m pipeline infer-schema --data-root data/iris --output data/iris/schema.inferred.pbtxt
 
-kubeflow-golden: $(VENV)/.installed ## Refresh tests/golden/kubeflow_pipeline.json (review the diff)
-	$(PYTHON) -m pipeline compile-kubeflow --output tests/golden/kubeflow_pipeline.json
+kubeflow-golden: $(VENV)/.installed ## Refresh the golden Kubeflow packages in tests/golden/ (review the diff)
+	$(PYTHON) -m pipeline compile-kubeflow --output tests/golden/kubeflow_pipeline.yaml
+	$(PYTHON) -m pipeline compile-kubeflow --target vertex --output tests/golden/vertex_pipeline_job.json
 
 lock: $(VENV)/.installed ## Re-resolve requirements.lock from pyproject.toml (needs the network)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 \

@@ -6,7 +6,7 @@ from pipeline.nodes import EVALUATOR, EXAMPLE_GEN, STATISTICS_GEN, TRAINER, TRAN
 
 # Measures where more is better; for every other one (seconds, ms, MB) less is.
 HIGHER_IS_BETTER = ("rows/s", "examples/s")
-# The nodes that do the work; the others (resolvers, schema import, validation) take
+# The nodes that do the work; the others (the baseline, schema import, validation) take
 # hundredths of a second.
 WORK_NODES = (EXAMPLE_GEN, STATISTICS_GEN, TRANSFORM, TRAINER, EVALUATOR)
 

@@ -9,3 +9,13 @@ Airflow tasks, tests) imports this package before it touches TensorFlow through 
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+
+def __getattr__(name: str):
+    """`components.ValidatedStatistics`: the import path a Kubeflow step finds the gate's
+    artifact type by (see ValidatedStatistics), imported only when asked for."""
+    if name == "ValidatedStatistics":
+        from components.validation_gate.component import ValidatedStatistics
+
+        return ValidatedStatistics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,8 +33,8 @@ def create_eval_config(
     recall; accuracy gates blessing. TFMA's own per-class metrics would binarize every row
     once per class and metric in Python: on a million rows, most of the Evaluator's time.
 
-    The gate is `threshold` absolutely and at most `max_metric_drop` against the last blessed
-    model, on the whole eval split only: a slice has too few rows (15-20 per Iris species,
+    The gate is `threshold` absolutely and at most `max_metric_drop` against the served model
+    (the baseline), on the whole eval split only: a slice has too few rows (15-20 per Iris species,
     where one row moves accuracy by 5 points) to block a push on.
     """
     gate = tfma.MetricThreshold(

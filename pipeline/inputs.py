@@ -8,6 +8,7 @@ Kubeflow, the one that compiles it), and handed to create_pipeline as a `Resolve
 import dataclasses
 
 from components.dataset_spec import DatasetSpec, DatasetSpecError
+from components.serving_directory import served_version
 from pipeline.code_fingerprint import code_fingerprint
 from pipeline.config import PipelineConfig
 from pipeline.schemas.dataset import dataset_spec, read_schema_text, schema_fingerprint
@@ -34,11 +35,16 @@ class ResolvedInputs:
     preprocessing_code_fingerprint: str
     trainer_code_fingerprint: str
     tuner_code_fingerprint: str
+    # The version served from the serving directory when the pipeline was built, "" for none
+    # or unknown: ServingBaseline's cache key, so it runs again only after a push.
+    served_version: str
 
 
-def resolve_inputs(config: PipelineConfig) -> ResolvedInputs:
-    """Read the schema `config` names and the sources of the user code; a missing, unreadable
-    or unparsable schema, or a label or column it does not have, is a DatasetSpecError."""
+def resolve_inputs(config: PipelineConfig, read_served_version: bool = True) -> ResolvedInputs:
+    """Read the schema `config` names, the sources of the user code and (unless
+    `read_served_version` is False: Kubeflow compiles once for many runs) the version being
+    served; a missing, unreadable or unparsable schema, or a label or column it does not have,
+    is a DatasetSpecError."""
     if not config.schema_path:
         raise DatasetSpecError(
             "the pipeline takes its features from a schema: give one (a local pipeline keeps "
@@ -52,4 +58,10 @@ def resolve_inputs(config: PipelineConfig) -> ResolvedInputs:
         preprocessing_code_fingerprint=code_fingerprint(PREPROCESSING_FN),
         trainer_code_fingerprint=code_fingerprint(TRAINER_RUN_FN),
         tuner_code_fingerprint=code_fingerprint(TUNER_FN),
+        served_version=_served_version(config.serving_model_dir) if read_served_version else "",
     )
+
+
+def _served_version(serving_model_dir: str) -> str:
+    served = served_version(serving_model_dir)
+    return served.version if served else ""

@@ -7,7 +7,6 @@ resolved (pipeline/inputs.py), so building it reads nothing and it can be built 
 from kfp.pipeline_spec import pipeline_spec_pb2
 from ml_metadata.proto import metadata_store_pb2
 from tfx.components import (
-    Evaluator,
     ExampleValidator,
     SchemaGen,
     StatisticsGen,
@@ -15,14 +14,8 @@ from tfx.components import (
     Transform,
     Tuner,
 )
-from tfx.dsl.components.common.resolver import Resolver, ResolverStrategy
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
-    LatestBlessedModelStrategy,
-)
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
-from tfx.types import Channel
-from tfx.types.standard_artifacts import Model, ModelBlessing
 
 from components.atomic_pusher.component import AtomicPusher
 from components.checked_csv_example_gen.component import (
@@ -31,8 +24,9 @@ from components.checked_csv_example_gen.component import (
 )
 from components.custom_config import component_custom_config
 from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
-from components.validation_gate.baseline import LatestOrNothingStrategy
-from components.validation_gate.component import ValidatedStatistics, ValidationGate
+from components.serving_baseline.component import ServingBaseline
+from components.serving_baseline.evaluator import Evaluator
+from components.validation_gate.component import ValidationGate
 from pipeline import nodes
 from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
 from pipeline.evaluation import create_eval_config
@@ -43,11 +37,11 @@ def create_pipeline(
     config: PipelineConfig,
     inputs: ResolvedInputs,
     metadata_connection_config: metadata_store_pb2.ConnectionConfig | None = None,
-    baseline_strategy: type[ResolverStrategy] = LatestOrNothingStrategy,
 ) -> tfx_pipeline.Pipeline:
     """ExampleGen -> statistics, schema, validation (stopping on anomalies, drift and skew) ->
-    Transform -> (Tuner) -> Trainer -> Evaluator against the latest blessed model -> Pusher
-    (only a blessed model is pushed).
+    Transform -> (Tuner) -> Trainer -> Evaluator against the model being served -> Pusher
+    (only a blessed model is pushed). ServingBaseline reads the served model, and the
+    statistics of the data it was trained on (the drift baseline), from the serving directory.
 
     `inputs` are what the runner read from files (resolve_inputs): the schema ImportSchemaGen
     imports, with the fingerprint that decides whether it runs again; what each column is to
@@ -55,8 +49,7 @@ def create_pipeline(
     their custom_config; and the fingerprints of the code those three run.
 
     The ML Metadata connection belongs to the runner: SQLite for local and Airflow runs,
-    none for Kubeflow, which provides its own. So does `baseline_strategy`, how the drift
-    baseline is found: Kubeflow compiles only TFX's LatestArtifactStrategy.
+    none for Kubeflow, which provides its own.
     """
     spec = inputs.dataset_spec
     example_gen = _csv_example_gen(
@@ -89,17 +82,18 @@ def create_pipeline(
         ).with_id(nodes.SERVING_STATISTICS_GEN)
         components += [serving_example_gen, serving_statistics_gen]
         serving_statistics = serving_statistics_gen.outputs["statistics"]
-    # Drift is measured against the last data that passed the gate.
-    drift_baseline = Resolver(
-        strategy_class=baseline_strategy,
-        statistics=Channel(type=ValidatedStatistics),
-    ).with_id(nodes.DRIFT_BASELINE_RESOLVER)
+    # The model being served and the data it was trained on: what this run's model and data
+    # are compared with.
+    baseline = ServingBaseline(
+        serving_model_dir=config.serving_model_dir,
+        served_version_when_built=inputs.served_version,
+    ).with_id(nodes.SERVING_BASELINE)
     # Stops the run on anomalies, drift or skew.
     validation_gate = ValidationGate(
         anomalies=example_validator.outputs["anomalies"],
         schema=schema,
         statistics=statistics_gen.outputs["statistics"],
-        baseline_statistics=drift_baseline.outputs["statistics"],
+        baseline_statistics=baseline.outputs["statistics"],
         serving_statistics=serving_statistics,
         allowed_anomaly_kinds=",".join(config.allowed_anomaly_kinds),
     ).with_id(nodes.VALIDATION_GATE)
@@ -114,7 +108,7 @@ def create_pipeline(
     ).with_id(nodes.TRANSFORM)
     # After the gate, without reading its output (see components/validation_gate).
     transform.add_upstream_node(validation_gate)
-    components += [drift_baseline, validation_gate, transform]
+    components += [baseline, validation_gate, transform]
 
     # The Tuner's trials and the Trainer train the same model on the same transformed data,
     # evaluated for as many steps.
@@ -159,15 +153,10 @@ def create_pipeline(
                 memory_limit=config.trainer_memory_limit_gb or 0,
             )
         )
-    latest_blessed_model = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=Model),
-        model_blessing=Channel(type=ModelBlessing),
-    ).with_id(nodes.LATEST_BLESSED_MODEL_RESOLVER)
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=latest_blessed_model.outputs["model"],
+        baseline_model=baseline.outputs["model"],
         eval_config=create_eval_config(
             spec,
             config.auc_threshold if spec.is_binary else config.accuracy_threshold,
@@ -179,13 +168,15 @@ def create_pipeline(
     pusher = AtomicPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
+        # Kept beside the model: the next run's drift baseline.
+        training_statistics=validation_gate.outputs["validated_statistics"],
         push_destination=pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(
                 base_directory=config.serving_model_dir
             )
         ),
     ).with_id(nodes.PUSHER)
-    components += [trainer, latest_blessed_model, evaluator, pusher]
+    components += [trainer, evaluator, pusher]
 
     return tfx_pipeline.Pipeline(
         pipeline_name=config.pipeline_name,

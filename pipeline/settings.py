@@ -367,7 +367,7 @@ SETTINGS = (
         "pipeline_name",
         "--pipeline-name",
         "the pipeline's name in ML Metadata, the serving path and the Airflow DAG id; runs of "
-        "one name share a cache, a drift baseline and the last blessed model, so name it when "
+        "one name share a cache and a serving directory, whose served model is their baseline, so name it when "
         "a pipeline's data comes in more than one folder",
         metavar="NAME",
         default_help="the data folder's name, lowercased, each run of characters other than "
@@ -424,7 +424,7 @@ SETTINGS = (
     Setting(
         "max_metric_drop",
         "--max-metric-drop",
-        "how much lower than the last blessed model's the gating metric may be",
+        "how much lower than the served model's the gating metric may be",
         metavar="X",
     ),
     # Training: the hyperparameters.

@@ -28,11 +28,10 @@ DEFAULT_NODES = frozenset(
         "SchemaGen",
         "ImportSchemaGen",
         "ExampleValidator",
-        "drift_baseline_resolver",
+        "ServingBaseline",
         "ValidationGate",
         "Transform",
         "Trainer",
-        "latest_blessed_model_resolver",
         "Evaluator",
         "Pusher",
     }

@@ -36,6 +36,8 @@ def run_dag(tmp_path_factory, **settings: str):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         # Importing TensorFlow in the DAG file takes longer than Airflow's default 30 s.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "600",
+        # The DAG file's relative default paths (the sample data) are in the checkout.
+        "PIPELINE_PROJECT_DIR": str(REPO_ROOT),
         "PIPELINE_OUTPUT_DIR": str(output_dir),
         **settings,
     }
@@ -78,9 +80,7 @@ def test_ml_metadata_records_one_execution_per_node_as_a_local_run_does(airflow_
     assert len(executions) == len(DEFAULT_NODES)
     assert set(by_node) == DEFAULT_NODES
     states = {node: e.properties["state"].string_value for node, e in by_node.items()}
-    # The older launcher Airflow uses records a resolver's lookup as a cached execution.
-    resolvers = {"latest_blessed_model_resolver", "drift_baseline_resolver"}
-    assert states == {node: "cached" if node in resolvers else "complete" for node in DEFAULT_NODES}
+    assert states == {node: "complete" for node in DEFAULT_NODES}
 
 
 def test_blessed_model_is_pushed_and_classifies_by_species_name(airflow_run, iris_rows):

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import pytest
 
+from components.serving_directory import served_version
 from pipeline.records.metadata import open_store
 from tests.conftest import CURATED_SCHEMA, IRIS_FEATURES, IRIS_SPEC, serialized_examples
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
@@ -516,10 +517,12 @@ def runs_stopped_on_the_kept_schema() -> dict[str, Run]:
     return {}
 
 
-def validated_statistics(output_dir: pathlib.Path) -> int:
-    """How many drift baselines (statistics that passed a gate) ML Metadata holds."""
-    store = open_store(str(output_dir / "metadata.sqlite"))
-    return len(store.get_artifacts_by_type("gate.ValidatedStatistics"))
+def drift_baseline(output_dir: pathlib.Path) -> dict[str, bytes]:
+    """The statistics the next run's drift is measured against: those kept beside the served
+    model, by file."""
+    served = served_version(str(output_dir / "serving_model" / SERVED_PIPELINE))
+    kept = pathlib.Path(served.training_statistics_path)
+    return {str(path.relative_to(kept)): path.read_bytes() for path in kept.rglob("*.pb")}
 
 
 @pytest.mark.long
@@ -533,7 +536,8 @@ def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_not
     kept_schema = output_dir / "schema" / SERVED_PIPELINE / "schema.pbtxt"
     kept_before = kept_schema.read_bytes()
     versions_before, runs_before = served_versions(output_dir), pipeline_runs(output_dir)
-    baselines_before = validated_statistics(output_dir)
+    baseline_before = drift_baseline(output_dir)
+    assert baseline_before  # the served model's training statistics, by split
     folder = tmp_path / "data"
     folder.mkdir()
     text = bad.csv(iris_rows)
@@ -550,7 +554,7 @@ def test_bad_input_against_the_kept_schema_is_refused_or_stopped_and_changes_not
         assert run.summary["schema"]["since_run"] == first.summary["run_id"]
         runs_stopped_on_the_kept_schema[bad.name] = run
     assert kept_schema.read_bytes() == kept_before
-    assert validated_statistics(output_dir) == baselines_before  # the drift baseline stays
+    assert drift_baseline(output_dir) == baseline_before
     assert served_versions(output_dir) == versions_before
 
 

@@ -187,14 +187,6 @@ PRIVATE_APIS = [
         value="pushed_version",
         mentioned_as='"pushed_version"',
     ),
-    # The validation gate's drift baseline.
-    PrivateApi(
-        "tfx.dsl.input_resolution.strategies.latest_artifact_strategy",
-        "LatestArtifactStrategy._resolve",
-        "pick the latest statistics, and nothing (not a failure) before the first",
-        ("components/validation_gate/baseline.py",),
-        parameters=("input_dict",),
-    ),
     # Airflow: artifact names scoped by component, and the component behind each task.
     PrivateApi(
         BASE_DRIVER,

@@ -19,34 +19,31 @@ import time
 import uuid
 from collections.abc import Callable
 
+from components.serving_directory import EXTRA_DIR, SAVED_MODEL_FILE, existing_versions
+
 STAGING_PREFIX = ".staging-"
-SAVED_MODEL_FILE = "saved_model.pb"
-
-
-def existing_versions(base_directory: str) -> list[int]:
-    """The numbered versions under `base_directory`, complete or not."""
-    import tensorflow as tf  # for gfile: a cluster's serving root may be gs:// or s3://
-
-    if not tf.io.gfile.isdir(base_directory):
-        return []
-    return [int(name.rstrip("/")) for name in tf.io.gfile.listdir(base_directory)
-            if name.rstrip("/").isdigit()]  # fmt: skip
 
 
 def push_model(
-    model_path: str, base_directory: str, clock: Callable[[], float] = time.time
+    model_path: str,
+    base_directory: str,
+    extra_dir: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> tuple[str, str]:
-    """Copy the SavedModel at `model_path` to a new version under `base_directory`; return
-    (version, path). The version is the current Unix second, or one more than the newest
-    version already there if that is not older, so the newest push is always the one served.
+    """Copy the SavedModel at `model_path` to a new version under `base_directory`, with the
+    files of the local folder `extra_dir` added to its assets.extra/; return (version, path).
+    The version is the current Unix second, or one more than the newest version already there
+    if that is not older, so the newest push is always the one served.
     """
     version = max([int(clock()), *(v + 1 for v in existing_versions(base_directory))])
     if "://" in base_directory:
-        return _push_to_object_store(model_path, base_directory, version)
+        return _push_to_object_store(model_path, base_directory, version, extra_dir)
     os.makedirs(base_directory, exist_ok=True)
     staging = os.path.join(base_directory, f"{STAGING_PREFIX}{uuid.uuid4().hex}")
     # saved_model.pb last: loaders take its presence as "the model is complete".
     shutil.copytree(model_path, staging, ignore=shutil.ignore_patterns(SAVED_MODEL_FILE))
+    if extra_dir:
+        shutil.copytree(extra_dir, os.path.join(staging, EXTRA_DIR), dirs_exist_ok=True)
     shutil.copy2(
         os.path.join(model_path, SAVED_MODEL_FILE), os.path.join(staging, SAVED_MODEL_FILE)
     )
@@ -62,22 +59,35 @@ def push_model(
             version += 1
 
 
-def _push_to_object_store(model_path: str, base_directory: str, version: int) -> tuple[str, str]:
+def _push_to_object_store(
+    model_path: str, base_directory: str, version: int, extra_dir: str | None
+) -> tuple[str, str]:
     """gs:// and s3:// have no atomic folder rename: copy in place with saved_model.pb last
     (as TFX does), but into a version no other push holds, never skipping the push."""
     import tensorflow as tf
 
     while tf.io.gfile.exists(destination := os.path.join(base_directory, str(version))):
         version += 1
-    for directory, _, files in tf.io.gfile.walk(model_path):
-        target_directory = os.path.join(destination, os.path.relpath(directory, model_path))
-        tf.io.gfile.makedirs(target_directory)
-        for name in files:
-            if directory != model_path or name != SAVED_MODEL_FILE:
-                tf.io.gfile.copy(
-                    os.path.join(directory, name), os.path.join(target_directory, name)
-                )
+    _copy_files(model_path, destination, skip=os.path.join(model_path, SAVED_MODEL_FILE))
+    if extra_dir:
+        _copy_files(extra_dir, os.path.join(destination, EXTRA_DIR))
     tf.io.gfile.copy(
         os.path.join(model_path, SAVED_MODEL_FILE), os.path.join(destination, SAVED_MODEL_FILE)
     )
     return str(version), destination
+
+
+def _copy_files(source: str, destination: str, skip: str | None = None) -> None:
+    """Copy the tree `source` into `destination` file by file, but the file `skip`."""
+    import tensorflow as tf
+
+    for directory, _, files in tf.io.gfile.walk(source):
+        target_directory = os.path.join(destination, os.path.relpath(directory, source))
+        tf.io.gfile.makedirs(target_directory)
+        for name in files:
+            if os.path.join(directory, name) != skip:
+                tf.io.gfile.copy(
+                    os.path.join(directory, name),
+                    os.path.join(target_directory, name),
+                    overwrite=True,
+                )

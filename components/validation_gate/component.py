@@ -1,11 +1,11 @@
 """ValidationGate: between ExampleValidator and Transform, it fails when the data has
-anomalies, drifted from the last data that passed, or is skewed against serving data; so
-nothing is transformed, trained or pushed from bad data.
+anomalies, drifted from the data the served model was trained on, or is skewed against serving
+data; so nothing is transformed, trained or pushed from bad data.
 
 TFX's ExampleValidator records anomalies but lets the pipeline go on, and compares with no
 earlier or serving statistics; this reads its anomalies and adds drift and skew (drift.py).
 Transform runs after the gate (an explicit dependency, not an artifact it reads), so that a
-gate that runs again, as it does whenever there is a new baseline, does not make Transform and
+gate that runs again, as it does whenever a new model is served, does not make Transform and
 the Trainer run again on unchanged data.
 """
 
@@ -29,12 +29,13 @@ SCHEMA_FILE = "schema.pbtxt"
 
 
 class ValidatedStatistics(Artifact):
-    """Statistics of data that passed the gate: what the next run's drift is measured against.
-    A type of its own, so that a resolver finds these and never the statistics of data that
-    was stopped."""
+    """Statistics of data that passed the gate. The Pusher keeps them beside the model trained
+    on that data, and later runs measure their drift against them (ServingBaseline)."""
 
-    # <namespace>.<Name>: the form Kubeflow's compiler requires of custom artifact types.
-    TYPE_NAME = "gate.ValidatedStatistics"
+    # Kubeflow's compiler requires a custom type's name to be <namespace>.<Name> (a short
+    # lowercase namespace), and each step imports the type's class by that name: so it is the
+    # import path of this class, exported lazily by components/__init__.py.
+    TYPE_NAME = "components.ValidatedStatistics"
 
 
 class AnomaliesFoundError(RuntimeError):

@@ -11,18 +11,23 @@ from pipeline.settings import KUBEFLOW, add_setting_arguments, settings_from_arg
 # What TFX's Kubeflow compiler takes as a pipeline name (its own refusal does not name it): no
 # '_', which PipelineConfig allows elsewhere.
 KUBEFLOW_PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
+TARGET_PACKAGES = {
+    "kfp": "open-source Kubeflow Pipelines, a PipelineSpec in YAML (the default)",
+    "vertex": "Vertex AI Pipelines, a PipelineJob in JSON",
+}
 
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "compile-kubeflow", help="compile the pipeline into a Kubeflow Pipelines v2 spec"
+        "compile-kubeflow",
+        help="compile the pipeline for Kubeflow Pipelines v2: open-source KFP or Vertex AI",
     )
     add_kubeflow_arguments(parser)
     parser.set_defaults(handler=compile_kubeflow_command)
 
 
 def compile_kubeflow_command(args: argparse.Namespace) -> int:
-    """Write the KFP v2 spec of the pipeline the settings describe."""
+    """Write the package of the pipeline the settings describe for --target."""
     started = time.monotonic()
     quiet_tensorflow()
     settings = settings_from_args(args, KUBEFLOW)
@@ -30,8 +35,16 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
     if args.print_config:
         print(settings.describe(config))
         return DONE
+    from pipeline.runners.kubeflow import FILE_SUFFIXES
+
     if not args.output:
         raise BadInputError("compile-kubeflow needs --output FILE: the spec file to write")
+    if not args.output.endswith(FILE_SUFFIXES[args.target]):
+        raise BadInputError(
+            f"--output {args.output}: --target {args.target} writes a "
+            f"{' or '.join(FILE_SUFFIXES[args.target])} file "
+            f"({TARGET_PACKAGES[args.target]})"
+        )
     if not KUBEFLOW_PIPELINE_NAME.fullmatch(config.pipeline_name):
         source = settings["pipeline_name"].describe_source()
         raise BadInputError(
@@ -42,7 +55,7 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
     from pipeline.runners.kubeflow import compile_kubeflow, write_spec
 
     try:
-        spec = compile_kubeflow(config)
+        spec = compile_kubeflow(config, args.target)
     except DatasetSpecError as error:
         # The schema is read here too, to decide what each column is to the model.
         message = str(error)
@@ -59,9 +72,17 @@ def compile_kubeflow_command(args: argparse.Namespace) -> int:
 
 
 def add_kubeflow_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of `compile-kubeflow`: the spec file, then one per setting (pipeline/settings.py);
-    paths are as the pipeline's containers see them."""
+    """The flags of `compile-kubeflow`: the target and the file to write, then one per setting
+    (pipeline/settings.py); paths are as the pipeline's containers see them."""
+    from pipeline.runners.kubeflow import OPEN_SOURCE, TARGETS
+
     parser.add_argument(
-        "--output", metavar="FILE", help="the spec file to write (JSON); needed to compile"
+        "--target",
+        choices=TARGETS,
+        default=OPEN_SOURCE,
+        help="; ".join(f"{target}: {package}" for target, package in TARGET_PACKAGES.items()),
+    )
+    parser.add_argument(
+        "--output", metavar="FILE", help="the file to write, as --target says; needed to compile"
     )
     add_setting_arguments(parser, KUBEFLOW)

@@ -220,7 +220,7 @@ def _print_metrics(console: Console, metrics: dict[str, Any], unavailable: str |
     )
     if baseline := metrics.get("baseline"):
         line += (
-            f"; the last blessed model had {_number(baseline['accuracy'])} "
+            f"; the served model had {_number(baseline['accuracy'])} "
             f"(change {_signed(baseline['accuracy_change'])})"
         )
     console.print(line)

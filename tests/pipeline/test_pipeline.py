@@ -34,6 +34,7 @@ INPUTS = ResolvedInputs(
     preprocessing_code_fingerprint="sha256:preprocessing",
     trainer_code_fingerprint="sha256:trainer",
     tuner_code_fingerprint="sha256:tuner",
+    served_version="1800000000",
 )
 
 
@@ -77,8 +78,8 @@ def test_edges_follow_the_data(default_graph):
     assert default_graph == {
         "CsvExampleGen": set(),
         "ImportSchemaGen": set(),
-        "drift_baseline_resolver": set(),
-        "latest_blessed_model_resolver": set(),
+        # Read from the serving directory, so it depends on no node of the run.
+        "ServingBaseline": set(),
         "StatisticsGen": {"CsvExampleGen"},
         "SchemaGen": {"StatisticsGen"},
         # The curated schema, not the inferred one, drives validation, Transform and training.
@@ -87,13 +88,14 @@ def test_edges_follow_the_data(default_graph):
             "ExampleValidator",
             "ImportSchemaGen",
             "StatisticsGen",
-            "drift_baseline_resolver",
+            "ServingBaseline",
         },
         # Nothing is transformed or trained before the gate has passed the data.
         "Transform": {"CsvExampleGen", "ImportSchemaGen", "ValidationGate"},
         "Trainer": {"Transform", "ImportSchemaGen"},
-        "Evaluator": {"CsvExampleGen", "Trainer", "latest_blessed_model_resolver"},
-        "Pusher": {"Trainer", "Evaluator"},
+        "Evaluator": {"CsvExampleGen", "Trainer", "ServingBaseline"},
+        # The gate's validated statistics are kept beside the pushed model.
+        "Pusher": {"Trainer", "Evaluator", "ValidationGate"},
     }
 
 
@@ -108,11 +110,10 @@ def test_the_pipeline_is_built_from_its_inputs_alone(no_file_can_be_opened):
         nodes.SCHEMA_GEN,
         nodes.IMPORT_SCHEMA_GEN,
         nodes.EXAMPLE_VALIDATOR,
-        nodes.DRIFT_BASELINE_RESOLVER,
+        nodes.SERVING_BASELINE,
         nodes.VALIDATION_GATE,
         nodes.TRANSFORM,
         nodes.TRAINER,
-        nodes.LATEST_BLESSED_MODEL_RESOLVER,
         nodes.EVALUATOR,
         nodes.PUSHER,
     }
@@ -143,6 +144,10 @@ def test_the_pipeline_is_built_from_its_inputs_alone(no_file_can_be_opened):
     accuracy = metrics["SparseCategoricalAccuracy"]["per_slice_thresholds"][0]["threshold"]
     assert accuracy["value_threshold"] == {"lower_bound": config.accuracy_threshold}
     assert "AUC" not in metrics
+    assert built[nodes.SERVING_BASELINE].exec_properties == {
+        "serving_model_dir": config.serving_model_dir,
+        "served_version_when_built": "1800000000",
+    }
 
 
 @pytest.mark.parametrize(
@@ -303,11 +308,6 @@ def test_an_edited_schema_is_imported_again(tmp_path):
 
 
 def test_every_runner_builds_the_same_graph_from_one_config(tmp_path):
-    from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import (
-        LatestArtifactStrategy,
-    )
-
-    from components.validation_gate.baseline import LatestOrNothingStrategy
     from pipeline.runners.airflow import ComponentScopedNamesDriver, airflow_pipeline
     from pipeline.runners.kubeflow import kubeflow_pipeline
     from pipeline.runners.local import local_pipeline
@@ -334,10 +334,11 @@ def test_every_runner_builds_the_same_graph_from_one_config(tmp_path):
     def node(runner: str, node_id: str):
         return next(c for c in built[runner].components if c.id == node_id)
 
-    baseline = {runner: node(runner, nodes.DRIFT_BASELINE_RESOLVER) for runner in built}
-    assert baseline["local"].exec_properties["resolver_class"] is LatestOrNothingStrategy
-    assert baseline["airflow"].exec_properties["resolver_class"] is LatestOrNothingStrategy
-    # The only strategy of its kind the Kubeflow compiler takes.
-    assert baseline["kubeflow"].exec_properties["resolver_class"] is LatestArtifactStrategy
+    baseline = {runner: node(runner, nodes.SERVING_BASELINE).exec_properties for runner in built}
+    assert {properties["serving_model_dir"] for properties in baseline.values()} == {
+        str(tmp_path / "serving_model" / "iris")
+    }
+    # Nothing is served yet; and a compiled spec serves many runs, so it is never given one.
+    assert {properties["served_version_when_built"] for properties in baseline.values()} == {""}
     assert node("airflow", nodes.SCHEMA_GEN).driver_class is ComponentScopedNamesDriver
     assert node("local", nodes.SCHEMA_GEN).driver_class is not ComponentScopedNamesDriver

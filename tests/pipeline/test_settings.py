@@ -297,7 +297,7 @@ def test_compile_kubeflow_without_output_is_bad_input(capsys):
 
 
 def test_compile_kubeflow_refuses_a_name_kubeflow_does_not_take_before_compiling(tmp_path, capsys):
-    spec = tmp_path / "spec.json"
+    spec = tmp_path / "spec.yaml"
     arguments = ["compile-kubeflow", "--output", str(spec), "--pipeline-name", "churn_v2"]
     assert main(arguments) == 2
     assert "pipeline_name 'churn_v2' (flag --pipeline-name): Kubeflow takes" in (

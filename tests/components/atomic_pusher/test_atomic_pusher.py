@@ -11,8 +11,11 @@ import time
 
 from tfx.types import standard_artifacts, standard_component_specs
 
-from components.atomic_pusher.component import Executor
+from components.artifact_files import STATISTICS_FILE
+from components.atomic_pusher.component import TRAINING_STATISTICS_KEY, Executor
 from components.atomic_pusher.push import STAGING_PREFIX, push_model
+from components.serving_directory import EXTRA_DIR, PUSH_RECORD_FILE, TRAINING_STATISTICS_DIR
+from components.validation_gate.component import ValidatedStatistics
 
 FILES_IN_BIG_MODEL = 400
 
@@ -114,31 +117,70 @@ def artifact(kind, uri, **int_properties):
     return instance
 
 
-def test_the_executor_records_the_version_it_really_pushed(tmp_path):
-    model_artifact = artifact(standard_artifacts.Model, tmp_path / "model")
-    make_model(tmp_path / "model" / "Format-Serving")
+def push(tmp_path, model_artifact, name: str, training_statistics=()):
+    """Run the executor once on a blessed `model_artifact`; return its PushedModel."""
     blessing = artifact(standard_artifacts.ModelBlessing, tmp_path / "blessing", blessed=1)
-    serving = tmp_path / "serving"
-    destination = json.dumps({"filesystem": {"base_directory": str(serving)}})
-    pushed = []
-    for i in range(2):  # two pushes, as fast as they go: usually within one second
-        output = artifact(standard_artifacts.PushedModel, tmp_path / f"pushed-{i}")
-        Executor().Do(
-            {
-                standard_component_specs.MODEL_KEY: [model_artifact],
-                standard_component_specs.MODEL_BLESSING_KEY: [blessing],
-            },
-            {standard_component_specs.PUSHED_MODEL_KEY: [output]},
-            {standard_component_specs.PUSH_DESTINATION_KEY: destination},
-        )
-        pushed.append(output)
+    output = artifact(standard_artifacts.PushedModel, tmp_path / name)
+    Executor().Do(
+        {
+            standard_component_specs.MODEL_KEY: [model_artifact],
+            standard_component_specs.MODEL_BLESSING_KEY: [blessing],
+            TRAINING_STATISTICS_KEY: list(training_statistics),
+        },
+        {standard_component_specs.PUSHED_MODEL_KEY: [output]},
+        {
+            standard_component_specs.PUSH_DESTINATION_KEY: json.dumps(
+                {"filesystem": {"base_directory": str(tmp_path / "serving")}}
+            )
+        },
+    )
+    return output
+
+
+def trained_model(tmp_path, name: str):
+    model_artifact = artifact(standard_artifacts.Model, tmp_path / name)
+    make_model(tmp_path / name / "Format-Serving")
+    return model_artifact
+
+
+def test_the_executor_records_the_version_it_really_pushed(tmp_path):
+    # Two models pushed as fast as they go: usually within one second.
+    pushed = [push(tmp_path, trained_model(tmp_path, f"model-{i}"), f"pushed-{i}") for i in (0, 1)]
     destinations = [p.get_string_custom_property("pushed_destination") for p in pushed]
     versions = [p.get_string_custom_property("pushed_version") for p in pushed]
     assert [p.get_int_custom_property("pushed") for p in pushed] == [1, 1]
     assert int(versions[1]) > int(versions[0])
-    assert destinations == [str(serving / v) for v in versions]
-    for path in destinations:
-        assert files_under(path) == files_under(tmp_path / "model" / "Format-Serving")
+    assert destinations == [str(tmp_path / "serving" / v) for v in versions]
+    for i, path in enumerate(destinations):
+        served = files_under(path)
+        record = json.loads(served.pop(f"{EXTRA_DIR}/{PUSH_RECORD_FILE}"))
+        assert record["model_uri"] == str(tmp_path / f"model-{i}")
+        assert served == files_under(tmp_path / f"model-{i}" / "Format-Serving")
+
+
+def test_the_statistics_of_the_training_data_are_kept_beside_the_model(tmp_path):
+    statistics = artifact(ValidatedStatistics, tmp_path / "statistics")
+    for split in ("train", "eval"):
+        (tmp_path / "statistics" / f"Split-{split}").mkdir(parents=True)
+        (tmp_path / "statistics" / f"Split-{split}" / STATISTICS_FILE).write_bytes(split.encode())
+    output = push(tmp_path, trained_model(tmp_path, "model"), "pushed", [statistics])
+    kept = pathlib.Path(output.get_string_custom_property("pushed_destination"), EXTRA_DIR)
+    for split in ("train", "eval"):
+        path = kept / TRAINING_STATISTICS_DIR / f"Split-{split}" / STATISTICS_FILE
+        assert path.read_bytes() == split.encode()
+
+
+def test_the_served_model_is_not_pushed_again(tmp_path):
+    """A rerun that evaluates the served model against itself keeps its version: a new one
+    would be a new baseline, and the run after it would evaluate the same model again."""
+    model_artifact = trained_model(tmp_path, "model")
+    first = push(tmp_path, model_artifact, "pushed-0")
+    again = push(tmp_path, model_artifact, "pushed-1")
+    assert again.get_int_custom_property("pushed") == 1
+    assert again.get_string_custom_property("pushed_version") == first.get_string_custom_property(
+        "pushed_version"
+    )
+    assert os.listdir(tmp_path / "serving") == [first.get_string_custom_property("pushed_version")]
 
 
 def test_an_unblessed_model_is_not_pushed(tmp_path):

@@ -14,7 +14,7 @@ def no_pipeline_variables(monkeypatch):
 
 
 def test_a_missing_schema_is_bad_input_naming_it(tmp_path, capsys):
-    spec = tmp_path / "spec.json"
+    spec = tmp_path / "spec.yaml"
     missing = tmp_path / "nonexistent.pbtxt"
     assert main(["compile-kubeflow", "--output", str(spec), "--schema", str(missing)]) == 2
     assert f"cannot read the schema {missing}" in capsys.readouterr().err
@@ -22,7 +22,7 @@ def test_a_missing_schema_is_bad_input_naming_it(tmp_path, capsys):
 
 
 def test_a_label_the_schema_does_not_have_is_bad_input_naming_the_schema(tmp_path, capsys):
-    arguments = ["--output", str(tmp_path / "spec.json"), "--schema", str(CURATED_SCHEMA)]
+    arguments = ["--output", str(tmp_path / "spec.yaml"), "--schema", str(CURATED_SCHEMA)]
     assert main(["compile-kubeflow", *arguments, "--label", "nope"]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"error: schema {CURATED_SCHEMA} (flag --schema): label 'nope'")
@@ -31,7 +31,7 @@ def test_a_label_the_schema_does_not_have_is_bad_input_naming_the_schema(tmp_pat
 def test_an_output_that_cannot_be_written_is_bad_input(tmp_path, capsys):
     a_file = tmp_path / "a file"
     a_file.write_text("")
-    output = a_file / "spec.json"
+    output = a_file / "spec.yaml"
     assert main(["compile-kubeflow", "--output", str(output)]) == 2
     assert f"error: --output {output}: cannot write it" in capsys.readouterr().err
 

@@ -88,13 +88,14 @@ def test_one_config_file_gives_every_front_end_the_same_pipeline(tmp_path, monke
     local_properties, kubeflow_properties, airflow_properties = map(
         exec_properties_by_node, (local, kubeflow, airflow)
     )
-    # The one difference, by design: the drift baseline's strategy is the only one of its kind
-    # the Kubeflow compiler takes (pipeline/runners/kubeflow.py).
-    kubeflow_baseline = kubeflow_properties.pop(nodes.DRIFT_BASELINE_RESOLVER)
-    local_baseline = local_properties.pop(nodes.DRIFT_BASELINE_RESOLVER)
-    airflow_properties.pop(nodes.DRIFT_BASELINE_RESOLVER)
-    assert kubeflow_baseline["resolver_class"].__name__ == "LatestArtifactStrategy"
-    assert local_baseline["resolver_class"].__name__ == "LatestOrNothingStrategy"
+    # The one difference, by design: on Kubeflow the data root is a pipeline parameter, set
+    # per run, with the config's value as its default.
+    data_root = kubeflow_properties[nodes.EXAMPLE_GEN].pop("input_base")
+    assert (data_root.name, data_root.default) == (
+        "data_root",
+        local_properties[nodes.EXAMPLE_GEN].pop("input_base"),
+    )
+    airflow_properties[nodes.EXAMPLE_GEN].pop("input_base")
     assert local_properties == kubeflow_properties == airflow_properties
 
     # And the file's values are the ones in the nodes.

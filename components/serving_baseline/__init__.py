@@ -1,0 +1,1 @@
+"""ServingBaseline: what a run is compared with, found in the serving directory."""
