@@ -23,9 +23,9 @@ from components.checked_csv_example_gen.component import (
     TfxReaderCsvExampleGen,
 )
 from components.custom_config import component_custom_config
+from components.evaluator.component import Evaluator
 from components.fingerprinted_import_schema_gen.component import FingerprintedImportSchemaGen
 from components.serving_baseline.component import ServingBaseline
-from components.serving_baseline.evaluator import Evaluator
 from components.validation_gate.component import ValidationGate
 from pipeline import nodes
 from pipeline.config import DATA_FILE_PATTERN, SPLIT_HASH_BUCKETS, PipelineConfig
@@ -153,15 +153,13 @@ def create_pipeline(
                 memory_limit=config.trainer_memory_limit_gb or 0,
             )
         )
+    blessing_threshold = config.auc_threshold if spec.is_binary else config.accuracy_threshold
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
-        eval_config=create_eval_config(
-            spec,
-            config.auc_threshold if spec.is_binary else config.accuracy_threshold,
-            config.max_metric_drop,
-        ),
+        eval_config=create_eval_config(spec, blessing_threshold, config.max_metric_drop),
+        blessing_threshold=blessing_threshold,
     ).with_id(nodes.EVALUATOR)
     # Each push lands atomically under a version of its own (TFX's Pusher can overwrite or
     # skip a version pushed in the same second, and readers can see a half-copied model).

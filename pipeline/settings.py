@@ -367,8 +367,8 @@ SETTINGS = (
         "pipeline_name",
         "--pipeline-name",
         "the pipeline's name in ML Metadata, the serving path and the Airflow DAG id; runs of "
-        "one name share a cache and a serving directory, whose served model is their baseline, so name it when "
-        "a pipeline's data comes in more than one folder",
+        "one name share a cache and a serving directory, whose served model is their baseline, "
+        "so name it when a pipeline's data comes in more than one folder",
         metavar="NAME",
         default_help="the data folder's name, lowercased, each run of characters other than "
         "letters and digits made one '-'",

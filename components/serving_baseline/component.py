@@ -5,7 +5,7 @@ TFX finds such baselines with Resolver nodes (ML Metadata queries), which open-s
 Pipelines does not run: its backend refuses resolver executors. This is an ordinary
 component, so local, Airflow, open-source Kubeflow and Vertex AI runs all find their baselines
 the same way. Before the first push nothing is served, and both outputs are left empty: the
-Evaluator then has no baseline (components/serving_baseline/evaluator.py) and the gate
+Evaluator then has no baseline (components/evaluator/) and the gate
 compares no drift.
 """
 

@@ -19,8 +19,13 @@ OPEN_SOURCE = "kfp"
 VERTEX = "vertex"
 TARGETS = (OPEN_SOURCE, VERTEX)
 FILE_SUFFIXES = {OPEN_SOURCE: (".yaml", ".yml"), VERTEX: (".json",)}
-# The pipeline parameter a run sets to read other data (the data root).
-DATA_ROOT_PARAMETER = "data_root"
+# The pipeline parameters of the compiled spec: name -> (node, execution property, type).
+RUN_PARAMETERS = {
+    "data_root": (nodes.EXAMPLE_GEN, "input_base", str),
+    # TFX's TrainArgs as JSON, e.g. {"num_steps": 1000}: a proto field cannot be a parameter.
+    "train_args": (nodes.TRAINER, "train_args", str),
+    "blessing_threshold": (nodes.EVALUATOR, "blessing_threshold", float),
+}
 
 
 def kubeflow_pipeline(config: PipelineConfig):
@@ -31,6 +36,10 @@ def kubeflow_pipeline(config: PipelineConfig):
     working directory, where the Dockerfile puts the sample data and schema. The schema is
     also read here, on the compiling machine, for the dataset's spec; the serving directory is
     not: which version is served is read by each run.
+
+    What a scheduled run varies is a pipeline parameter, whose default is the config's value,
+    set per run in the KFP UI or by create_run_from_pipeline_package's arguments: the data
+    root, the Trainer's train_args (`{"num_steps": N}`) and the blessing threshold.
     """
     from tfx.orchestration import data_types
 
@@ -38,13 +47,23 @@ def kubeflow_pipeline(config: PipelineConfig):
     from pipeline.pipeline import create_pipeline
 
     tfx_pipeline = create_pipeline(config, resolve_inputs(config, read_served_version=False))
-    # What a scheduled run varies, as pipeline parameters with the config's values as their
-    # defaults: set per run in the KFP UI or by create_run_from_pipeline_package's arguments.
-    example_gen = next(c for c in tfx_pipeline.components if c.id == nodes.EXAMPLE_GEN)
-    example_gen.exec_properties["input_base"] = data_types.RuntimeParameter(
-        name=DATA_ROOT_PARAMETER, ptype=str, default=config.data_root
-    )
+    node = {component.id: component for component in tfx_pipeline.components}
+    for name, (node_id, key, ptype) in RUN_PARAMETERS.items():
+        properties = node[node_id].exec_properties
+        value = properties[key]
+        if key == "train_args":  # JSON on one line, as one types it into the KFP UI
+            value = json.dumps(json.loads(value))
+        properties[key] = data_types.RuntimeParameter(name=name, ptype=ptype, default=value)
     return tfx_pipeline
+
+
+def run_parameter_values(tfx_pipeline) -> dict[str, Any]:
+    """The defaults of the pipeline parameters of `tfx_pipeline` (from kubeflow_pipeline)."""
+    node = {component.id: component for component in tfx_pipeline.components}
+    return {
+        name: node[node_id].exec_properties[key].default
+        for name, (node_id, key, _) in RUN_PARAMETERS.items()
+    }
 
 
 def compile_pipeline_job(config: PipelineConfig) -> dict[str, Any]:
@@ -69,10 +88,9 @@ def compile_pipeline_job(config: PipelineConfig) -> dict[str, Any]:
             use_pipeline_spec_2_1=True,
         )
     )
+    tfx_pipeline = kubeflow_pipeline(config)
     job = runner.run(
-        kubeflow_pipeline(config),
-        parameter_values={DATA_ROOT_PARAMETER: config.data_root},
-        write_out=False,
+        tfx_pipeline, parameter_values=run_parameter_values(tfx_pipeline), write_out=False
     )
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
     tasks[nodes.SERVING_BASELINE]["cachingOptions"] = {"enableCache": False}

@@ -1,10 +1,10 @@
 """ServingBaseline finds the served model and its training statistics in the serving
-directory the Pusher wrote; before any push, both are empty and the Evaluator has no baseline."""
+directory the Pusher wrote; before any push, both are empty."""
 
 import os
 import pathlib
 
-from tfx.types import standard_artifacts, standard_component_specs
+from tfx.types import standard_artifacts
 
 from components.artifact_files import STATISTICS_FILE
 from components.serving_baseline.component import (
@@ -13,7 +13,6 @@ from components.serving_baseline.component import (
     ServingBaseline,
     holds_model,
 )
-from components.serving_baseline.evaluator import Executor as EvaluatorExecutor
 from components.validation_gate.component import ValidatedStatistics
 from tests.components.atomic_pusher.test_atomic_pusher import (
     artifact,
@@ -80,23 +79,3 @@ def test_the_baseline_is_the_newest_push_with_the_statistics_it_was_trained_on(t
         for split in ("train", "eval")
     }
     assert kept == {"train": b"s2/train", "eval": b"s2/eval"}
-
-
-def test_the_evaluator_is_given_no_baseline_when_nothing_is_served(tmp_path, monkeypatch):
-    empty_model, _ = find_baseline(tmp_path, tmp_path / "serving", "empty")
-    push(tmp_path, trained_model(tmp_path, "served"), "pushed")
-    served_model, _ = find_baseline(tmp_path, tmp_path / "serving", "served")
-    seen = []
-    monkeypatch.setattr(
-        "tfx.components.evaluator.executor.Executor.Do",
-        lambda self, input_dict, output_dict, exec_properties: seen.append(set(input_dict)),
-    )
-    candidate = {standard_component_specs.MODEL_KEY: [trained_model(tmp_path, "candidate")]}
-    for baseline in (empty_model, served_model):
-        EvaluatorExecutor().Do(
-            {**candidate, standard_component_specs.BASELINE_MODEL_KEY: [baseline]}, {}, {}
-        )
-    assert seen == [
-        {standard_component_specs.MODEL_KEY},
-        {standard_component_specs.MODEL_KEY, standard_component_specs.BASELINE_MODEL_KEY},
-    ]

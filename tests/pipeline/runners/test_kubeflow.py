@@ -2,6 +2,7 @@
 the Vertex AI SDK's, compared with the local DAG, and kept equal to reviewed golden files."""
 
 import importlib
+import json
 import re
 
 import pytest
@@ -157,15 +158,35 @@ def test_user_code_is_a_dotted_path_to_our_function_not_a_module_file(
     assert getattr(importlib.import_module(module), name) is function
 
 
-def test_the_data_root_is_a_pipeline_parameter_defaulting_to_the_config(spec, job):
+def test_what_a_scheduled_run_varies_is_a_pipeline_parameter_defaulting_to_the_config(
+    spec, job, job_dict
+):
     parameters = json_format.MessageToDict(spec.root.input_definitions)["parameters"]
-    assert set(parameters) == {"data_root"}
-    assert parameters["data_root"]["parameterType"] == "STRING"
-    task = spec.root.dag.tasks[nodes.EXAMPLE_GEN]
-    assert task.inputs.parameters["input_base"].component_input_parameter == "data_root"
-    # The bare spec carries the default; the PipelineJob carries the value of its run.
-    values = json_format.MessageToDict(job.runtime_config)["parameterValues"]
-    assert values == {"data_root": CLUSTER_CONFIG.data_root}
+    assert {name: p["parameterType"] for name, p in parameters.items()} == {
+        "data_root": "STRING",
+        "train_args": "STRING",
+        "blessing_threshold": "NUMBER_DOUBLE",
+    }
+    consumers = {
+        (task_name, key): parameter.component_input_parameter
+        for task_name, task in spec.root.dag.tasks.items()
+        for key, parameter in task.inputs.parameters.items()
+        if parameter.component_input_parameter
+    }
+    assert consumers == {
+        (nodes.EXAMPLE_GEN, "input_base"): "data_root",
+        (nodes.TRAINER, "train_args"): "train_args",
+        (nodes.EVALUATOR, "blessing_threshold"): "blessing_threshold",
+    }
+    # The Vertex package carries the values of its run; the bare spec has them as defaults.
+    expected = {
+        "data_root": CLUSTER_CONFIG.data_root,
+        "train_args": json.dumps({"num_steps": CLUSTER_CONFIG.hyperparameters.train_steps}),
+        "blessing_threshold": CLUSTER_CONFIG.accuracy_threshold,
+    }
+    assert json_format.MessageToDict(job.runtime_config)["parameterValues"] == expected
+    open_source = pipeline_spec(job_dict)["root"]["inputDefinitions"]["parameters"]
+    assert {name: p["defaultValue"] for name, p in open_source.items()} == expected
 
 
 def test_steps_whose_cache_key_misses_what_they_read_are_never_cached(job_dict):
