@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-long test-fast airflow-test bench calibrate lint format lock schema kubeflow-golden clean clean-outputs
+.PHONY: help install browser run test test-long test-fast airflow-test kubeflow-test bench calibrate lint format lock schema kubeflow-golden clean clean-outputs
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline
 
 airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags test, SQLite)
 	$(PYTHON) -m pytest -m airflow $(PYTEST_ARGS)
+
+kubeflow-test: $(VENV)/.installed ## Run the compiled Kubeflow spec with kfp.local: push, bad data stopped at the gate, rerun against the served model (~15 min)
+	$(PYTHON) -m pytest -m kubeflow --durations=15 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)
 	$(PYTHON) -m bench $(ARGS)

@@ -144,6 +144,7 @@ def test_retraining_is_deterministic_and_compared_with_the_blessed_model(
     assert rerun.summary["pushed_model"] != first_run.summary["pushed_model"]
 
 
+@pytest.mark.long
 def test_a_model_below_the_threshold_is_not_blessed_and_not_pushed(tmp_path):
     # 20 steps cannot classify every eval row; a threshold of 1.0 demands exactly that.
     run = run_pipeline(tmp_path / "outputs", "--train-steps", "20", "--accuracy-threshold", "1.0")
@@ -174,6 +175,7 @@ def test_a_model_below_the_threshold_is_not_blessed_and_not_pushed(tmp_path):
     assert record["pushed_model"] is None
 
 
+@pytest.mark.long
 def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):
     data_root = tmp_path / "data"
     data_root.mkdir()
@@ -202,6 +204,7 @@ def test_failing_node_is_named_and_the_run_exits_non_zero(tmp_path, iris_rows):
     assert "FAILED at Transform" in run.stdout
 
 
+@pytest.mark.long
 def test_tuner_best_hyperparameters_reach_the_trainer(tmp_path):
     # Short training: this checks the Tuner -> Trainer path with tf-keras, not model quality.
     run = run_pipeline(
@@ -293,6 +296,7 @@ def test_predict_names_the_bad_row_or_skips_it(first_run, output_dir, tmp_path):
     assert "skipped: " in skipped.stderr and "line 3, field 'sepal_width'" in skipped.stderr
 
 
+@pytest.mark.long
 def test_a_second_run_on_the_same_output_dir_is_refused_at_once(tmp_path):
     output_dir = tmp_path / "outputs"
     command = [sys.executable, "local_runner.py", "--output-dir", str(output_dir)]

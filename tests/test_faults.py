@@ -313,6 +313,7 @@ def test_a_worse_candidate_is_not_blessed_and_the_served_model_stays(served):
     assert served_versions(output_dir) == versions_before
 
 
+@pytest.mark.long
 def test_serving_data_skewed_from_the_training_data_stops_the_run(served, tmp_path, iris_rows):
     output_dir, _ = served
     like_training, in_mm = tmp_path / "like_training", tmp_path / "in_mm"

@@ -208,6 +208,7 @@ def test_inspect_compare_finds_no_drift_between_runs_on_the_same_data(cached_rer
     assert {name for name in deltas} >= {f"recall [{name}]" for name in SPECIES}
 
 
+@pytest.mark.long
 def test_inspect_and_report_name_what_is_missing(first_run, output_dir, tmp_path):
     process = pipeline_command("inspect", "--output-dir", str(output_dir), "--run", "99")
     assert process.returncode == 2

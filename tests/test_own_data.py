@@ -89,6 +89,7 @@ def predict(output_dir: pathlib.Path, input_path: pathlib.Path, *flags: str) -> 
     return [json.loads(line) for line in output.read_text().splitlines()]
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_penguins_reach_090_accuracy_by_naming_the_label(penguins):
     _, run = penguins
@@ -102,6 +103,7 @@ def test_penguins_reach_090_accuracy_by_naming_the_label(penguins):
     assert {"island=Biscoe", "island=Dream", "island=Torgersen"} <= set(metrics["slices"])
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_penguins_schema_is_inferred_written_and_read_as_the_rules_say(penguins):
     output_dir, run = penguins
@@ -122,6 +124,7 @@ def test_penguins_schema_is_inferred_written_and_read_as_the_rules_say(penguins)
     assert (year.is_categorical, year.min, year.max) == (True, 2007, 2009)
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_penguins_model_is_wide_and_deep_and_serves_rows_with_missing_values(penguins):
     import tensorflow as tf
@@ -138,6 +141,7 @@ def test_penguins_model_is_wide_and_deep_and_serves_rows_with_missing_values(pen
     assert correct / len(predictions) >= 0.9
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_generated_churn_reaches_its_stated_auc(churn, churn_data):
     output_dir, run = churn
@@ -159,6 +163,7 @@ def test_generated_churn_reaches_its_stated_auc(churn, churn_data):
     )
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_a_whole_number_label_is_served_as_its_class_id(churn, churn_data):
     output_dir, run = churn
@@ -174,6 +179,7 @@ def test_a_whole_number_label_is_served_as_its_class_id(churn, churn_data):
     assert [p["label"] for p in predictions] == labels
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_a_rerun_on_the_same_data_keeps_the_first_schema_and_is_cached(churn, churn_data):
     output_dir, first = churn
@@ -212,6 +218,7 @@ def pipeline_cli(*args: str, cwd: pathlib.Path = REPO_ROOT) -> subprocess.Comple
     )
 
 
+@pytest.mark.long
 @pytest.mark.e2e
 def test_a_pipeline_named_on_the_command_line_is_read_back_by_that_name(penguins, tmp_path):
     output_dir, run = penguins
