@@ -40,7 +40,7 @@ run: $(VENV)/.installed ## Run the whole pipeline on data/iris (outputs in ./out
 test: $(VENV)/.installed browser ## Run every test, end-to-end and browser included, but the long sequences (test-long)
 	$(PYTHON) -m pytest -m "not long" --durations=15 $(PYTEST_ARGS)
 
-test-long: $(VENV)/.installed ## Run the long end-to-end sequences make test leaves out: kept-schema, kill, rewrite and code-edit faults, Airflow (CI runs both)
+test-long: $(VENV)/.installed ## Run the long end-to-end tests make test leaves out: kept-schema, kill, rewrite and code-edit faults, single-run checks, own data, Airflow (CI runs both)
 	$(PYTHON) -m pytest -m long --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)
@@ -49,7 +49,7 @@ test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline
 airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags test, SQLite)
 	$(PYTHON) -m pytest -m airflow $(PYTEST_ARGS)
 
-kubeflow-test: $(VENV)/.installed ## Run the compiled Kubeflow spec with kfp.local: push, bad data stopped at the gate, rerun against the served model (~15 min)
+kubeflow-test: $(VENV)/.installed ## Run the compiled Kubeflow spec with kfp.local: push, bad data stopped at the gate, rerun against the served model (~16 min)
 	$(PYTHON) -m pytest -m kubeflow --durations=15 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)

@@ -48,8 +48,13 @@ class ServedVersion:
         path = os.path.join(self.path, EXTRA_DIR, PUSH_RECORD_FILE)
         if not tf.io.gfile.exists(path):
             return None
-        fields = json.loads(tf.io.gfile.GFile(path).read())
-        return PushRecord(model_uri=fields["model_uri"], pushed_at=fields["pushed_at"])
+        try:
+            fields = json.loads(tf.io.gfile.GFile(path).read())
+            return PushRecord(model_uri=fields["model_uri"], pushed_at=fields["pushed_at"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"{path}: not a push record (JSON with model_uri and pushed_at): {error}"
+            ) from None
 
 
 def existing_versions(base_directory: str) -> list[int]:

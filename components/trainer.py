@@ -77,6 +77,12 @@ def run_fn(fn_args: FnArgs) -> None:
     )
     training_speed.write(fn_args.model_run_dir)
     # Kept with the run's logs so anyone can see which values (configured or tuned) were used.
+    # The steps are TFX's TrainArgs and EvalArgs, which a Kubeflow run may set per run.
+    used = {
+        **dataclasses.asdict(hparams),
+        "train_steps": fn_args.train_steps,
+        "eval_steps": fn_args.eval_steps,
+    }
     with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, HYPERPARAMETERS_FILE), "w") as f:
-        json.dump(dataclasses.asdict(hparams), f, indent=2)
+        json.dump(used, f, indent=2)
     export.export_serving_model(model, spec, tf_transform_output, fn_args.serving_model_dir)

@@ -56,9 +56,10 @@ class PipelineConfig:
     """What a run may vary; the defaults describe a local run on the sample data."""
 
     # The name in ML Metadata, the serving path and the Airflow DAG id; runs of one name share a
-    # cache, a drift baseline and the last blessed model. None: the data folder's name
-    # (pipeline_name_of), so other data is not taken for the sample's pipeline. Resolved when
-    # the config is made, so dataclasses.replace(data_root=...) keeps the first data's name.
+    # cache and a serving directory, whose served model is their baseline. None: the data
+    # folder's name (pipeline_name_of), so other data is not taken for the sample's pipeline.
+    # Resolved when the config is made, so dataclasses.replace(data_root=...) keeps the first
+    # data's name.
     pipeline_name: str | None = None
     data_root: str = "data/iris"
     # The curated schema; by default schema.pbtxt in data_root, resolved when the config is made
@@ -81,7 +82,7 @@ class PipelineConfig:
     serving_root: str | None = None
     hyperparameters: HParams = HParams()
     # Blessing: accuracy (AUC for a binary label) must reach this, and drop by at most
-    # max_metric_drop against the last blessed model.
+    # max_metric_drop against the served model.
     accuracy_threshold: float = 0.9
     auc_threshold: float = 0.8
     max_metric_drop: float = 0.0

@@ -30,7 +30,7 @@ from tests.conftest import CURATED_SCHEMA, IRIS_FEATURES, IRIS_SPEC, serialized_
 from tests.pipeline_runs import REPO_ROOT, Run, run_pipeline
 
 COLUMNS = [*IRIS_FEATURES, IRIS_SPEC.label]
-# Nodes that produce the data and its validation; the gate and resolvers run every time.
+# Nodes that produce the data and its validation.
 DATA_NODES = ("CsvExampleGen", "StatisticsGen", "SchemaGen", "ImportSchemaGen", "ExampleValidator")
 AFTER_THE_GATE = ("Transform", "Trainer", "Evaluator", "Pusher")
 # The bootstrap resample of the Iris rows that a pipeline keeping its first schema takes in.

@@ -36,11 +36,19 @@ def with_blessing_threshold(eval_config_json: str, threshold: float) -> str:
     pipeline's eval_config gates on one metric, with one (pipeline/evaluation.py)."""
     eval_config = tfma.EvalConfig()
     proto_utils.json_to_proto(eval_config_json, eval_config)
-    for metrics_spec in eval_config.metrics_specs:
-        for metric in metrics_spec.metrics:
-            for per_slice in metric.per_slice_thresholds:
-                if per_slice.threshold.HasField("value_threshold"):
-                    per_slice.threshold.value_threshold.lower_bound.value = threshold
+    value_thresholds = [
+        per_slice.threshold.value_threshold
+        for metrics_spec in eval_config.metrics_specs
+        for metric in metrics_spec.metrics
+        for per_slice in metric.per_slice_thresholds
+        if per_slice.threshold.HasField("value_threshold")
+    ]
+    if len(value_thresholds) != 1:
+        raise ValueError(
+            f"blessing_threshold sets the one value threshold of the eval_config, which has "
+            f"{len(value_thresholds)}"
+        )
+    value_thresholds[0].lower_bound.value = threshold
     return proto_utils.proto_to_json(eval_config)
 
 

@@ -16,7 +16,7 @@ from tfx.types.standard_artifacts import Model
 from tfx.utils import io_utils
 
 from components.artifact_files import STATISTICS_FILE, split_files
-from components.serving_directory import served_version
+from components.serving_directory import SAVED_MODEL_FILE, served_version
 from components.validation_gate.component import ValidatedStatistics
 
 # TFX's layout of a Model artifact: the SavedModel the Evaluator loads is in this folder.
@@ -50,7 +50,8 @@ def ServingBaseline(  # noqa: N802 - TFX names a component after its function
     if served is None:
         logging.info("No model is served from %s yet: no baseline.", serving_model_dir)
         for artifact in (model, statistics):
-            artifact.set_string_custom_property(SERVED_VERSION_PROPERTY, "")
+            for name in (SERVED_VERSION_PROPERTY, SERVED_PATH_PROPERTY, PUSHED_FROM_PROPERTY):
+                artifact.set_string_custom_property(name, "")
         return
     if served_version_when_built and served.version != served_version_when_built:
         logging.warning(
@@ -86,4 +87,4 @@ def holds_model(model_uri: str) -> bool:
 
     import tensorflow as tf
 
-    return tf.io.gfile.exists(os.path.join(model_uri, SERVING_MODEL_DIR, "saved_model.pb"))
+    return tf.io.gfile.exists(os.path.join(model_uri, SERVING_MODEL_DIR, SAVED_MODEL_FILE))

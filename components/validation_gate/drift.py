@@ -1,10 +1,10 @@
 """Drift and train/serving skew, measured by TFDV with the thresholds the schema sets.
 
-Drift compares each split with the same split of the last data that passed the gate; skew
-compares the training split with the serving data's statistics. A feature is compared only
-when its schema entry has a `drift_comparator` or `skew_comparator`: L-infinity distance
-(`infinity_norm`) for categorical features, Jensen-Shannon divergence
-(`jensen_shannon_divergence`) for numeric ones.
+Drift compares each split with the same split of the data the served model was trained on
+(kept beside it in the serving directory, components/serving_directory.py); skew compares the
+training split with the serving data's statistics. A feature is compared only when its schema
+entry has a `drift_comparator` or `skew_comparator`: L-infinity distance (`infinity_norm`) for
+categorical features, Jensen-Shannon divergence (`jensen_shannon_divergence`) for numeric ones.
 """
 
 from typing import Any

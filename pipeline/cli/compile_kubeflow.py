@@ -6,14 +6,15 @@ import time
 
 from pipeline.cli.common import quiet_tensorflow
 from pipeline.cli.exit_codes import DONE, BadInputError
+from pipeline.runners import kubeflow
 from pipeline.settings import KUBEFLOW, add_setting_arguments, settings_from_args
 
 # What TFX's Kubeflow compiler takes as a pipeline name (its own refusal does not name it): no
 # '_', which PipelineConfig allows elsewhere.
 KUBEFLOW_PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
 TARGET_PACKAGES = {
-    "kfp": "open-source Kubeflow Pipelines, a PipelineSpec in YAML (the default)",
-    "vertex": "Vertex AI Pipelines, a PipelineJob in JSON",
+    kubeflow.OPEN_SOURCE: "open-source Kubeflow Pipelines, a PipelineSpec in YAML (the default)",
+    kubeflow.VERTEX: "Vertex AI Pipelines, a PipelineJob in JSON",
 }
 
 

@@ -1,6 +1,6 @@
 """What the Evaluator found, read back from its output: metrics overall, per slice and per
-class, the confusion matrix, the comparison with the last blessed model, and which blessing
-thresholds passed or failed."""
+class, the confusion matrix, the comparison with the served model (the baseline), and which
+blessing thresholds passed or failed."""
 
 import math
 import re
@@ -251,7 +251,7 @@ def _threshold_rows(name, where, threshold, metrics, failed) -> list[dict[str, A
             {
                 "metric": name,
                 "slice": where,
-                "kind": "change against the last blessed model",
+                "kind": "change against the served model",
                 "requirement": f"{name} drops by at most {allowed_drop:g}",
                 "bound": -allowed_drop,
                 "value": value,
@@ -292,7 +292,7 @@ def describe_failure(slice_key, failure) -> str:
         # The threshold is -(allowed drop) - 1e-10, so that an equal score passes.
         allowed_drop = round(-threshold.change_threshold.absolute.value, 6)
         return (
-            f"{name} dropped {-value:.4f} below the last blessed model's, more than the "
+            f"{name} dropped {-value:.4f} below the served model's, more than the "
             f"{allowed_drop:g} allowed ({where})"
         )
     if threshold.value_threshold.HasField("lower_bound"):

@@ -107,7 +107,7 @@ def pipeline_spec(job: dict[str, Any]) -> dict[str, Any]:
     data, and a run on new files would get the old examples.
     """
     spec = copy.deepcopy(job["pipelineSpec"])
-    values = job.get("runtimeConfig", {}).get("parameterValues", {})
+    values = job["runtimeConfig"].get("parameterValues", {})
     parameters = spec["root"].get("inputDefinitions", {}).get("parameters", {})
     for name, value in values.items():
         parameters[name]["defaultValue"] = value

@@ -3,6 +3,8 @@ parameter."""
 
 import json
 
+import pytest
+import tensorflow_model_analysis as tfma
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
 
@@ -58,3 +60,9 @@ def test_the_blessing_threshold_parameter_is_the_gating_metrics_lower_bound():
             "threshold"
         ]["change_threshold"]
     )
+
+
+def test_an_eval_config_without_one_value_threshold_is_refused():
+    no_threshold = proto_utils.proto_to_json(tfma.EvalConfig(model_specs=[tfma.ModelSpec()]))
+    with pytest.raises(ValueError, match="which has 0"):
+        with_blessing_threshold(no_threshold, 0.9)

@@ -4,6 +4,7 @@ directory the Pusher wrote; before any push, both are empty."""
 import os
 import pathlib
 
+import pytest
 from tfx.types import standard_artifacts
 
 from components.artifact_files import STATISTICS_FILE
@@ -13,10 +14,12 @@ from components.serving_baseline.component import (
     ServingBaseline,
     holds_model,
 )
+from components.serving_directory import EXTRA_DIR, PUSH_RECORD_FILE
 from components.validation_gate.component import ValidatedStatistics
 from tests.components.atomic_pusher.test_atomic_pusher import (
     artifact,
     files_under,
+    make_model,
     push,
     trained_model,
 )
@@ -79,3 +82,24 @@ def test_the_baseline_is_the_newest_push_with_the_statistics_it_was_trained_on(t
         for split in ("train", "eval")
     }
     assert kept == {"train": b"s2/train", "eval": b"s2/eval"}
+
+
+def test_a_version_another_pusher_wrote_is_the_baseline_without_drift_statistics(tmp_path):
+    """TFX's own Pusher keeps no statistics or push record: the model is still compared with,
+    and the next push of any model is a new version."""
+    make_model(tmp_path / "serving" / "1800000000")
+    model, statistics = find_baseline(tmp_path, tmp_path / "serving")
+    assert holds_model(model.uri)
+    assert model.get_string_custom_property(PUSHED_FROM_PROPERTY) == ""
+    assert not os.path.exists(statistics.uri) or os.listdir(statistics.uri) == []
+    pushed = push(tmp_path, trained_model(tmp_path, "model"), "pushed")
+    assert int(pushed.get_string_custom_property("pushed_version")) > 1800000000
+
+
+def test_a_broken_push_record_is_named(tmp_path):
+    make_model(tmp_path / "serving" / "1800000000")
+    record = tmp_path / "serving" / "1800000000" / EXTRA_DIR / PUSH_RECORD_FILE
+    record.parent.mkdir()
+    record.write_text("{not json")
+    with pytest.raises(ValueError, match=f"{record}: not a push record"):
+        find_baseline(tmp_path, tmp_path / "serving")

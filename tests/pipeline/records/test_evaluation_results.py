@@ -131,6 +131,6 @@ def test_change_threshold_failure_names_the_drop_and_the_slice():
         ]
     )
     assert describe_failure(slice_key, failure) == (
-        "sparse_categorical_accuracy dropped 0.0377 below the last blessed model's, "
+        "sparse_categorical_accuracy dropped 0.0377 below the served model's, "
         "more than the 0 allowed (species=virginica)"
     )
