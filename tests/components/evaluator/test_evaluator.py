@@ -15,36 +15,41 @@ from tests.components.serving_baseline.test_serving_baseline import find_baselin
 from tests.conftest import IRIS_SPEC
 
 
-def test_the_evaluator_is_given_no_baseline_when_nothing_is_served(tmp_path, monkeypatch):
+def test_the_evaluator_has_no_baseline_when_nothing_is_served_and_the_runs_threshold(
+    tmp_path, monkeypatch
+):
     empty_model, _ = find_baseline(tmp_path, tmp_path / "serving", "empty")
     push(tmp_path, trained_model(tmp_path, "served"), "pushed")
     served_model, _ = find_baseline(tmp_path, tmp_path / "serving", "served")
     seen = []
     monkeypatch.setattr(
         "tfx.components.evaluator.executor.Executor.Do",
-        lambda self, input_dict, output_dict, exec_properties: seen.append(set(input_dict)),
+        lambda self, input_dict, output_dict, exec_properties: seen.append(
+            (set(input_dict), json.loads(exec_properties["eval_config"]))
+        ),
     )
     candidate = {standard_component_specs.MODEL_KEY: [trained_model(tmp_path, "candidate")]}
+    # Compiled with 0.9; the run's parameter says 0.95.
     properties = {
         "eval_config": proto_utils.proto_to_json(create_eval_config(IRIS_SPEC, 0.9, 0.0)),
-        "blessing_threshold": 0.9,
+        "blessing_threshold": 0.95,
     }
     for baseline in (empty_model, served_model):
         Executor().Do(
             {**candidate, standard_component_specs.BASELINE_MODEL_KEY: [baseline]}, {}, properties
         )
-    assert seen == [
+    assert [inputs for inputs, _ in seen] == [
         {standard_component_specs.MODEL_KEY},
         {standard_component_specs.MODEL_KEY, standard_component_specs.BASELINE_MODEL_KEY},
     ]
+    for _, eval_config in seen:
+        accuracy = eval_config["metrics_specs"][0]["metrics"][1]
+        assert accuracy["class_name"] == "SparseCategoricalAccuracy"
+        value = accuracy["per_slice_thresholds"][0]["threshold"]["value_threshold"]
+        assert value["lower_bound"] == 0.95
 
 
 def test_the_blessing_threshold_parameter_is_the_gating_metrics_lower_bound():
-    from tfx.utils import proto_utils
-
-    from pipeline.evaluation import create_eval_config
-    from tests.conftest import IRIS_SPEC
-
     built = proto_utils.proto_to_json(create_eval_config(IRIS_SPEC, 0.9, 0.0))
     thresholds = [
         threshold["threshold"]
