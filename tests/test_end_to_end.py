@@ -326,6 +326,7 @@ def test_a_second_run_on_the_same_output_dir_is_refused_at_once(tmp_path):
     assert len(store.get_contexts_by_type("pipeline_run")) == 1  # the refused run left nothing
 
 
+@pytest.mark.long
 def test_the_validation_gate_stops_bad_data_before_transform_and_keeps_the_served_model(
     tmp_path, iris_rows
 ):

@@ -298,6 +298,7 @@ def test_after_bad_input_the_served_model_loads_and_the_next_good_run_succeeds(s
     }
 
 
+@pytest.mark.long
 def test_a_worse_candidate_is_not_blessed_and_the_served_model_stays(served):
     output_dir, _ = served
     versions_before = served_versions(output_dir)
