@@ -20,6 +20,20 @@ def split_files(artifact_uri: str, file_name: str) -> Iterator[tuple[str, str]]:
             yield os.path.basename(split_dir).removeprefix("Split-"), path
 
 
+def copy_split_files(source_uri: str, destination_uri: str, file_name: str) -> list[str]:
+    """Copy `file_name` of each Split-<name> folder of `source_uri` into the same folder under
+    `destination_uri`; return the splits copied."""
+    import tensorflow as tf
+
+    splits = []
+    for split, path in split_files(source_uri, file_name):
+        split_dir = os.path.join(destination_uri, f"Split-{split}")
+        tf.io.gfile.makedirs(split_dir)
+        tf.io.gfile.copy(path, os.path.join(split_dir, file_name), overwrite=True)
+        splits.append(split)
+    return splits
+
+
 def read_split_statistics(
     statistics_uri: str,
 ) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:

@@ -18,7 +18,7 @@ from tfx.types import artifact_utils, standard_artifacts, standard_component_spe
 from tfx.types.component_spec import ChannelParameter
 from tfx.utils import io_utils, proto_utils
 
-from components.artifact_files import STATISTICS_FILE, split_files
+from components.artifact_files import STATISTICS_FILE, copy_split_files
 from components.atomic_pusher.push import push_model
 from components.serving_directory import (
     PUSH_RECORD_FILE,
@@ -84,16 +84,14 @@ def _write_extras(
 ) -> None:
     """What the serving directory keeps beside the model: its push record and the statistics
     of the data it was trained on."""
-    import tensorflow as tf  # for gfile: the statistics may live on gs:// or s3://
 
     with open(os.path.join(extra_dir, PUSH_RECORD_FILE), "w", encoding="utf-8") as f:
         pushed_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         f.write(PushRecord(model_uri=model_uri, pushed_at=pushed_at).to_json())
     for statistics in training_statistics:
-        for split, path in split_files(statistics.uri, STATISTICS_FILE):
-            split_dir = os.path.join(extra_dir, TRAINING_STATISTICS_DIR, f"Split-{split}")
-            os.makedirs(split_dir, exist_ok=True)
-            tf.io.gfile.copy(path, os.path.join(split_dir, STATISTICS_FILE), overwrite=True)
+        copy_split_files(
+            statistics.uri, os.path.join(extra_dir, TRAINING_STATISTICS_DIR), STATISTICS_FILE
+        )
 
 
 class AtomicPusher(Pusher):

@@ -15,7 +15,7 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types.standard_artifacts import Model
 from tfx.utils import io_utils
 
-from components.artifact_files import STATISTICS_FILE, split_files
+from components.artifact_files import STATISTICS_FILE, copy_split_files
 from components.serving_directory import SAVED_MODEL_FILE, served_version
 from components.validation_gate.component import ValidatedStatistics
 
@@ -44,8 +44,6 @@ def ServingBaseline(  # noqa: N802 - TFX names a component after its function
     """
     import os
 
-    import tensorflow as tf
-
     served = served_version(serving_model_dir)
     if served is None:
         logging.info("No model is served from %s yet: no baseline.", serving_model_dir)
@@ -61,12 +59,7 @@ def ServingBaseline(  # noqa: N802 - TFX names a component after its function
             served.version,
         )
     io_utils.copy_dir(served.path, os.path.join(model.uri, SERVING_MODEL_DIR))
-    kept = list(split_files(served.training_statistics_path, STATISTICS_FILE))
-    for split, path in kept:
-        split_dir = os.path.join(statistics.uri, f"Split-{split}")
-        tf.io.gfile.makedirs(split_dir)
-        tf.io.gfile.copy(path, os.path.join(split_dir, STATISTICS_FILE), overwrite=True)
-    if not kept:
+    if not copy_split_files(served.training_statistics_path, statistics.uri, STATISTICS_FILE):
         logging.warning(
             "Version %s has no training statistics beside it (pushed by another Pusher?): "
             "no drift is measured.",

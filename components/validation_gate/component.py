@@ -17,7 +17,7 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types.artifact import Artifact
 from tfx.types.standard_artifacts import ExampleAnomalies, ExampleStatistics, Schema
 
-from components.artifact_files import STATISTICS_FILE, split_files
+from components.artifact_files import STATISTICS_FILE, copy_split_files
 from components.validation_gate.anomalies import (
     blocking_anomalies,
     format_anomalies,
@@ -55,7 +55,6 @@ def ValidationGate(  # noqa: N802 - TFX names a component after its function
     """Fail on any anomaly, drift or skew whose kinds are not all in `allowed_anomaly_kinds`
     (comma-separated AnomalyInfo.Type names, e.g. "FEATURE_TYPE_LOW_FRACTION_PRESENT"); log
     the allowed ones. On success, `statistics` become `validated_statistics`."""
-    import tensorflow as tf
     import tensorflow_data_validation as tfdv
 
     allowed = {kind.strip() for kind in allowed_anomaly_kinds.split(",") if kind.strip()}
@@ -73,7 +72,4 @@ def ValidationGate(  # noqa: N802 - TFX names a component after its function
         )
     if found:
         logging.warning("Anomalies let through (allowed kinds):\n%s", format_anomalies(found))
-    for split, path in split_files(statistics.uri, STATISTICS_FILE):
-        split_dir = os.path.join(validated_statistics.uri, f"Split-{split}")
-        tf.io.gfile.makedirs(split_dir)
-        tf.io.gfile.copy(path, os.path.join(split_dir, STATISTICS_FILE), overwrite=True)
+    copy_split_files(statistics.uri, validated_statistics.uri, STATISTICS_FILE)
