@@ -135,6 +135,13 @@ PRIVATE_APIS = [
         mentioned_as="column_infos",
     ),
     PrivateApi(
+        CSV_EXECUTOR,
+        "Executor._make_beam_pipeline",
+        "run our ExampleGen's Beam pipeline with the pipeline's Beam options, as TFX's does",
+        (CSV_COMPONENT,),
+        parameters=(),
+    ),
+    PrivateApi(
         "tfx.components.example_gen.write_split",
         "DEFAULT_FILE_NAME",
         "name the examples files as TFX does (deprecated: TFX warns it will go)",

@@ -22,9 +22,11 @@ from tfx.types.artifact import Artifact
 from tfx.utils import proto_utils
 from tfx_bsl.coders import csv_decoder
 
-from components.checked_csv_example_gen.csv_checks import check_csv_folder
+from components.checked_csv_example_gen.csv_checks import CsvFolder, check_csv_folder
 from components.checked_csv_example_gen.csv_to_examples import (
+    RANGE_BYTES,
     shared_column_names,
+    split_counts,
     write_split_examples,
 )
 from components.checked_csv_example_gen.fingerprint import ContentFingerprintDriver
@@ -44,10 +46,10 @@ def _input_and_output_configs(
     return input_config, output_config
 
 
-def _check_split_files(input_base: str, split_pattern: str) -> None:
+def _check_split_files(input_base: str, split_pattern: str) -> CsvFolder:
     # A split pattern may name a subfolder ("train/*.csv").
     folder, file_pattern = os.path.split(os.path.join(input_base, split_pattern))
-    check_csv_folder(folder, file_pattern, list_dir=fileio.listdir, open_file=fileio.open)
+    return check_csv_folder(folder, file_pattern, list_dir=fileio.listdir, open_file=fileio.open)
 
 
 class CsvToExamples(beam.PTransform):
@@ -98,11 +100,14 @@ class Executor(csv_executor.Executor):
     """CsvExampleGen's executor, checking each split's files before reading them.
 
     The common configuration, one input split divided into output splits by hash into
-    gzipped tf.Examples, is written by csv_to_examples.py; any other by TFX's Beam pipeline.
+    gzipped tf.Examples, is written by csv_to_examples.py's Beam pipeline; any other by TFX's.
+    Both run on the pipeline's Beam runner.
     """
 
     # False: always TFX's Beam pipeline (TfxReaderExecutor).
     writes_common_configuration_itself = True
+    # The size of the ranges large files are read in (csv_to_examples.file_ranges).
+    range_bytes = RANGE_BYTES
 
     def Do(  # noqa: N802 - TFX's executor interface
         self,
@@ -116,18 +121,28 @@ class Executor(csv_executor.Executor):
         input_config, output_config = _input_and_output_configs(exec_properties)
         input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
         split_pattern = input_config.splits[0].pattern
-        _check_split_files(input_base, split_pattern)
+        checked = _check_split_files(input_base, split_pattern)
         examples = output_dict[standard_component_specs.EXAMPLES_KEY]
+        examples_artifact = artifact_utils.get_single_instance(examples)
         split_names = utils.generate_output_split_names(input_config, output_config)
-        artifact_utils.get_single_instance(
-            examples
-        ).split_names = artifact_utils.encode_split_names(split_names)
-        counts = write_split_examples(
-            fileio.glob(os.path.join(input_base, split_pattern)),
-            output_config.split_config,
-            [artifact_utils.get_split_uri(examples, name) for name in split_names],
+        examples_artifact.split_names = artifact_utils.encode_split_names(split_names)
+        # Beside the splits, where nothing reads: files are moved from here whole.
+        staging_dir = os.path.join(examples_artifact.uri, ".staging")
+        with self._make_beam_pipeline() as pipeline:
+            write_split_examples(
+                pipeline,
+                sorted(fileio.glob(os.path.join(input_base, split_pattern))),
+                output_config.split_config,
+                [artifact_utils.get_split_uri(examples, name) for name in split_names],
+                staging_dir,
+                whole_files=checked.files_with_multiline_rows,
+                range_bytes=self.range_bytes,
+            )
+        fileio.rmtree(staging_dir)
+        logging.info(
+            "Examples generated: %s",
+            split_counts(pipeline.result, output_config.split_config) or "(not reported)",
         )
-        logging.info("Examples generated: %s", dict(zip(split_names, counts, strict=True)))
         for artifact in examples:
             examples_utils.set_payload_format(artifact, example_gen_pb2.FORMAT_TF_EXAMPLE)
             examples_utils.set_file_format(

@@ -11,7 +11,7 @@ import csv
 import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, NamedTuple
 
 # More bad lines than this are counted, not listed.
 MAX_LISTED_PROBLEMS = 5
@@ -27,14 +27,32 @@ class CsvDataError(ValueError):
     """The input CSV files cannot become examples."""
 
 
+class CsvFile(NamedTuple):
+    """What check_csv_rows found in one file."""
+
+    header: list[str]
+    rows: int
+    # Whether a quoted field holds a line break: then a line end may be inside a row, and the
+    # file cannot be read in ranges cut at line ends.
+    has_multiline_rows: bool
+
+
+class CsvFolder(NamedTuple):
+    """What check_csv_folder found in a folder."""
+
+    rows: int
+    files_with_multiline_rows: tuple[str, ...]
+
+
 def check_csv_folder(
     data_root: str,
     pattern: str = "*.csv",
     list_dir: Callable[[str], Iterable[str]] = os.listdir,
     open_file: Callable[[str, str], IO] | None = None,
-) -> int:
+) -> CsvFolder:
     """Raise CsvDataError naming the file, line and column of the first problems found in the
-    files of `data_root` matching `pattern`; return the number of data rows.
+    files of `data_root` matching `pattern`; return the number of data rows and the files
+    with a row across lines.
 
     Every file needs a header row of distinct, non-empty column names, the same in every file,
     and every non-blank line as many fields as the header; together the files need a row.
@@ -51,11 +69,12 @@ def check_csv_folder(
         )
     first_header: tuple[str, list[str]] | None = None
     rows = 0
+    multiline_files = []
     for name in names:
         path = os.path.join(data_root, name)
         try:
             with open_file(path, "r") as f:
-                header, file_rows = check_csv_rows(path, f)
+                header, file_rows, multiline = check_csv_rows(path, f)
         except UnicodeDecodeError:
             with open_file(path, "rb") as f:
                 line = _first_line_not_utf8(f)
@@ -71,12 +90,14 @@ def check_csv_folder(
                 "same header"
             )
         rows += file_rows
+        if multiline:
+            multiline_files.append(path)
     if rows == 0:
         raise CsvDataError(
             f"{data_root}: {', '.join(names)} "
             f"{'has' if len(names) == 1 else 'have'} a header but no data rows"
         )
-    return rows
+    return CsvFolder(rows, tuple(multiline_files))
 
 
 def _open_local(path: str, mode: str) -> IO:
@@ -94,9 +115,9 @@ def _first_line_not_utf8(lines: Iterable[bytes]) -> int:
     return 0
 
 
-def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
-    """The header of one file and its number of data rows; CsvDataError on a missing or bad
-    header, or on lines whose field count differs from the header's.
+def check_csv_rows(path: str, text: Iterable[str]) -> CsvFile:
+    """The header of one file, its number of data rows and whether one spans lines; CsvDataError
+    on a missing or bad header, or on lines whose field count differs from the header's.
 
     A byte-order mark before the header is dropped: `text` may come from an open that keeps it
     (TFX's fileio.open, which takes no encoding, on an object store)."""
@@ -109,8 +130,12 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
     _check_header(path, header)
     problems = []
     rows = 0
+    multiline = False
+    last_line = reader.line_num
     markers = _MissingValueMarkers(header)
     for row in reader:
+        multiline = multiline or reader.line_num > last_line + 1
+        last_line = reader.line_num
         if not row:  # CsvExampleGen skips blank lines
             continue
         rows += 1
@@ -130,7 +155,7 @@ def check_csv_rows(path: str, text: Iterable[str]) -> tuple[list[str], int]:
             + (f"\n  ... and {more} more" if more > 0 else "")
         )
     markers.check(path)
-    return header, rows
+    return CsvFile(header, rows, multiline)
 
 
 def _without_byte_order_mark(lines: Iterable[str]) -> Iterator[str]:

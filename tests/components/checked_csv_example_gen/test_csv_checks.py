@@ -36,12 +36,12 @@ def test_good_files_give_their_row_count_skipping_blank_lines_and_other_files(tm
         tmp_path,
         **{"a.csv": HEADER + ROW + "\n" + ROW, "b.csv": HEADER + ROW, "schema.pbtxt": "x"},
     )
-    assert check_csv_folder(folder) == 3
+    assert check_csv_folder(folder).rows == 3
 
 
 def test_a_quoted_field_may_hold_commas_and_newlines(tmp_path):
     folder = folder_with(tmp_path, **{"a.csv": 'id,note\n1,"a, b\nc"\n2,plain\n'})
-    assert check_csv_folder(folder) == 2
+    assert check_csv_folder(folder).rows == 2
 
 
 def test_wrong_field_counts_are_listed_by_line(tmp_path):
@@ -128,7 +128,7 @@ def test_a_word_for_missing_in_a_column_of_numbers_is_named_with_its_lines(tmp_p
 
 def test_words_for_missing_are_fine_in_text_columns_and_empty_fields_anywhere(tmp_path):
     text = HEADER + "5.1,,1.4,0.2,NA\n4.9,3.0,1.4,0.2,setosa\n,3.2,1.3,0.2,?\n"
-    assert check_csv_folder(folder_with(tmp_path, **{"a.csv": text})) == 3
+    assert check_csv_folder(folder_with(tmp_path, **{"a.csv": text})).rows == 3
 
 
 def test_an_excel_csv_has_the_header_without_its_byte_order_mark(tmp_path):
@@ -136,10 +136,10 @@ def test_an_excel_csv_has_the_header_without_its_byte_order_mark(tmp_path):
     path = str(tmp_path / "iris.csv")
     # Local files, and TFX's fileio.open (the executor's, on any filesystem), which keeps the
     # mark in the text it reads.
-    assert check_csv_folder(str(tmp_path)) == 2
-    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open) == 2
+    assert check_csv_folder(str(tmp_path)).rows == 2
+    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open).rows == 2
     with fileio.open(path, "r") as f:
-        assert check_csv_rows(path, f) == (NAMES, 2)
+        assert check_csv_rows(path, f) == (NAMES, 2, False)
     (tmp_path / "iris.csv").write_bytes(excel_csv("sepal_length,sepal_length\n1,2\n"))
     assert error_of(str(tmp_path)) == (
         f"{tmp_path}/iris.csv, line 1: the column name 'sepal_length' appears twice "
@@ -150,5 +150,5 @@ def test_an_excel_csv_has_the_header_without_its_byte_order_mark(tmp_path):
 def test_files_with_and_without_a_byte_order_mark_have_the_same_header(tmp_path):
     (tmp_path / "a.csv").write_bytes(excel_csv(HEADER + ROW))
     (tmp_path / "b.csv").write_text(HEADER + ROW + ROW, encoding="utf-8")
-    assert check_csv_folder(str(tmp_path)) == 3
-    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open) == 3
+    assert check_csv_folder(str(tmp_path)).rows == 3
+    assert check_csv_folder(str(tmp_path), list_dir=fileio.listdir, open_file=fileio.open).rows == 3

@@ -8,6 +8,7 @@ import os
 import pytest
 import tensorflow as tf
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv_executor
+from tfx.dsl.components.base import base_beam_executor
 from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.utils import io_utils, proto_utils
@@ -17,12 +18,17 @@ from components.checked_csv_example_gen.component import (
     Executor,
     TfxReaderExecutor,
 )
+from components.checked_csv_example_gen.csv_checks import check_csv_folder
 from components.checked_csv_example_gen.csv_to_examples import (
     ColumnType,
+    FileRange,
     encode_chunk,
     encoded_examples,
+    file_ranges,
     infer_column_types,
     read_column_names,
+    read_csv_chunks,
+    read_range_chunks,
 )
 from tests.conftest import REPO_ROOT
 
@@ -237,3 +243,73 @@ def test_encoded_examples_types_columns_over_all_files_in_file_order(tmp_path):
         f"{tmp_path}/c.csv, line 1: the columns size, label differ from {tmp_path}/a.csv's "
         "size, name; every CSV file needs the same header"
     )
+
+
+class SmallRangeExecutor(Executor):
+    """Our executor reading files in ranges of 700 bytes: Iris's 3,858 bytes are 6 ranges."""
+
+    range_bytes = 700
+
+
+def test_files_read_in_ranges_give_tfxs_examples_in_tfxs_order(tmp_path):
+    iris = os.path.join(REPO_ROOT, "data", "iris")
+    ranged = run_example_gen(SmallRangeExecutor(), iris, str(tmp_path / "ranged"))
+    tfx_records = run_example_gen(tfx_csv_executor.Executor(), iris, str(tmp_path / "tfx"))
+    for split in ("train", "eval"):
+        assert [tf.train.Example.FromString(r) for r in ranged[split]] == [
+            tf.train.Example.FromString(r) for r in tfx_records[split]
+        ]
+        shards = sorted(os.listdir(tmp_path / "ranged" / f"Split-{split}"))
+        assert shards == [f"data_tfrecord-{index:05d}-of-00006.gz" for index in range(6)]
+    assert sorted(os.listdir(tmp_path / "ranged")) == ["Split-eval", "Split-train"]  # no staging
+
+
+@pytest.mark.long  # each of the two workers imports TFX: about a minute
+def test_ranges_read_by_several_beam_workers_give_the_same_examples(tmp_path):
+    # Beam's multi-process runner, two worker processes: each range may go to either.
+    two_workers = base_beam_executor.BaseBeamExecutor.Context(
+        beam_pipeline_args=["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    )
+    penguins = os.path.join(REPO_ROOT, "data", "penguins")
+    distributed = run_example_gen(
+        SmallRangeExecutor(two_workers), penguins, str(tmp_path / "distributed")
+    )
+    in_process = run_example_gen(Executor(), penguins, str(tmp_path / "in_process"))
+    assert distributed == in_process
+    assert len(os.listdir(tmp_path / "distributed" / "Split-train")) > 10
+
+
+def test_ranges_cut_at_line_ends_hold_each_row_once(tmp_path):
+    path = tmp_path / "data.csv"
+    lines = ["a,b\n"] + [f"{n},{'x' * (n % 7)}\n" for n in range(300)]
+    path.write_text("".join(lines), encoding="utf-8")
+    size = path.stat().st_size
+    whole = [row for chunk in read_csv_chunks(str(path), 2) for row in chunk]
+    assert len(whole) == 300
+    # Every range size, so that ranges start on, just after and just before a line end.
+    for range_bytes in [*range(3, 40), 97, 512, size - 1]:
+        ranges = file_ranges([str(path)], range_bytes=range_bytes)
+        assert ranges[-1].end is None and len(ranges) == -(-size // range_bytes)
+        read = [
+            row
+            for file_range in ranges
+            for chunk in read_range_chunks(file_range, 2)
+            for row in chunk
+        ]
+        assert read == whole, range_bytes
+    assert file_ranges([str(path)], range_bytes=size) == [FileRange(str(path), 0, None, 0)]
+
+
+def test_a_file_with_a_row_across_lines_is_one_range(tmp_path):
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    (data_root / "a.csv").write_text("id,text\n" + '1,"two\nlines"\n' * 50, encoding="utf-8")
+    (data_root / "b.csv").write_text("id,text\n" + "2,one line\n" * 50, encoding="utf-8")
+    checked = check_csv_folder(str(data_root))
+    assert checked == (100, (str(data_root / "a.csv"),))
+    files = [str(data_root / "a.csv"), str(data_root / "b.csv")]
+    ranges = file_ranges(files, checked.files_with_multiline_rows, range_bytes=100)
+    assert ranges[0] == FileRange(files[0], 0, None, 0)
+    assert [r.path for r in ranges[1:]] == [files[1]] * 6 and ranges[-1].index == 6
+    rows = [row for r in ranges for chunk in read_range_chunks(r, 2) for row in chunk]
+    assert rows == [["1", "two\nlines"]] * 50 + [["2", "one line"]] * 50
