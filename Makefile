@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export TF_USE_LEGACY_KERAS := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test test-long test-fast airflow-test kubeflow-test bench calibrate lint format lock schema kubeflow-golden clean clean-outputs
+.PHONY: help install browser run test test-long test-fast airflow-test kubeflow-test portable-test bench calibrate lint format lock schema kubeflow-golden clean clean-outputs
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ run: $(VENV)/.installed ## Run the whole pipeline on data/iris (outputs in ./out
 test: $(VENV)/.installed browser ## Run every test, end-to-end and browser included, but the long sequences (test-long)
 	$(PYTHON) -m pytest -m "not long" --durations=15 $(PYTEST_ARGS)
 
-test-long: $(VENV)/.installed ## Run the long end-to-end tests make test leaves out: kept-schema, kill, rewrite and code-edit faults, single-run checks, own data, Airflow (CI runs both)
+test-long: $(VENV)/.installed ## Run the long end-to-end tests make test leaves out: kept-schema, kill, rewrite and code-edit faults, single-run checks, own data, Airflow, Beam portable runner (CI runs both)
 	$(PYTHON) -m pytest -m long --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)
@@ -51,6 +51,9 @@ airflow-test: $(VENV)/.installed ## Run the pipeline under Airflow (airflow dags
 
 kubeflow-test: $(VENV)/.installed ## Run the compiled Kubeflow spec with kfp.local: push, bad data stopped at the gate, rerun against the served model (~16 min)
 	$(PYTHON) -m pytest -m kubeflow --durations=15 $(PYTEST_ARGS)
+
+portable-test: $(VENV)/.installed ## Run the pipeline on Beam's portable runner (job service, external worker pool) against the in-process run, and with workers lacking TF_USE_LEGACY_KERAS (~6 min)
+	$(PYTHON) -m pytest -m portable --durations=15 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)
 	$(PYTHON) -m bench $(ARGS)

@@ -5,6 +5,10 @@ TFX's threshold is a field deep in the eval_config proto, and a Kubeflow pipelin
 can only be a whole execution parameter: `blessing_threshold` is one, the lower bound of the
 gating metric (accuracy, or AUC for a binary label) that the executor writes into the
 eval_config before evaluating.
+
+On every Beam worker, the model is loaded only once the worker has checked that its tf.keras
+is Keras 2 (worker_keras.py): a worker image without TF_USE_LEGACY_KERAS=1 fails the run with
+a message that says so.
 """
 
 from typing import Any
@@ -19,6 +23,7 @@ from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ExecutionParameter
 from tfx.utils import json_utils, proto_utils
 
+from components.evaluator import worker_keras
 from components.serving_baseline.component import holds_model
 
 BLESSING_THRESHOLD_KEY = "blessing_threshold"
@@ -54,7 +59,8 @@ def with_blessing_threshold(eval_config_json: str, threshold: float) -> str:
 
 class Executor(evaluator_executor.Executor):
     """An empty baseline is no baseline: TFX's Evaluator then blesses on the absolute
-    threshold alone, as it does when a resolver finds no blessed model."""
+    threshold alone, as it does when a resolver finds no blessed model. A Beam worker with
+    Keras 3 fails the run with Keras3WorkerError."""
 
     def Do(  # noqa: N802 - TFX's executor interface
         self,
@@ -75,8 +81,12 @@ class Executor(evaluator_executor.Executor):
             standard_component_specs.EVAL_CONFIG_KEY: with_blessing_threshold(
                 exec_properties[standard_component_specs.EVAL_CONFIG_KEY], float(threshold)
             ),
+            # Where TFX's Evaluator finds custom_eval_shared_model; this component takes no
+            # module of its own.
+            standard_component_specs.MODULE_PATH_KEY: worker_keras.__name__,
         }
-        super().Do(input_dict, output_dict, exec_properties)
+        with worker_keras.keras_3_workers_named():
+            super().Do(input_dict, output_dict, exec_properties)
 
 
 class Evaluator(TfxEvaluator):
