@@ -23,7 +23,7 @@ from pipeline.inputs import (
     ResolvedInputs,
     resolve_inputs,
 )
-from pipeline.pipeline import create_pipeline
+from pipeline.pipeline import beam_pipeline_args, create_pipeline
 from tests.conftest import CURATED_SCHEMA, DEFAULT_NODES, IRIS_SPEC
 
 # A schema that exists nowhere and fingerprints of no code: create_pipeline must not look.
@@ -232,6 +232,34 @@ def test_tfx_csv_reader_switches_examplegen_to_tfxs_beam_pipeline():
     stock = PipelineConfig(output_dir="/tmp/unused", tfx_csv_reader=True)
     assert example_gen_executor(stock) is TfxReaderExecutor
     assert not TfxReaderExecutor.writes_common_configuration_itself
+
+
+def test_beam_options_name_the_image_as_the_workers_unless_they_say_how_workers_get_tfx():
+    def args(*beam_args: str) -> list[str]:
+        config = PipelineConfig(
+            output_dir="/tmp/unused", beam_args=beam_args, container_image="img:1"
+        )
+        return beam_pipeline_args(config)
+
+    assert args() == []  # in memory: TFX stages nothing
+    assert args("--runner=PortableRunner") == [
+        "--runner=PortableRunner",
+        "--sdk_container_image=img:1",
+    ]
+    for own in (
+        "--setup_file=./setup.py",
+        "--extra_package=dist/x.tar.gz",
+        "--sdk_container_image=b",
+    ):
+        assert args("--direct_num_workers=2", own) == ["--direct_num_workers=2", own]
+    pipeline = create_pipeline(
+        PipelineConfig(output_dir="/tmp/unused", beam_args=("--direct_num_workers=2",)),
+        INPUTS,
+    )
+    assert pipeline.beam_pipeline_args == [
+        "--direct_num_workers=2",
+        f"--sdk_container_image={PipelineConfig().container_image}",
+    ]
 
 
 def test_hyperparameters_and_steps_reach_the_trainer():

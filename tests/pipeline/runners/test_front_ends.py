@@ -8,6 +8,7 @@ import textwrap
 from pipeline import nodes
 from pipeline.cli import build_parser
 from pipeline.cli.run import config_from_args
+from pipeline.config import PipelineConfig
 from pipeline.runners.kubeflow import kubeflow_pipeline
 from pipeline.runners.local import local_pipeline
 from pipeline.settings import KUBEFLOW, settings_from_args
@@ -78,7 +79,11 @@ def test_one_config_file_gives_every_front_end_the_same_pipeline(tmp_path, monke
     for built in (local, kubeflow, airflow):
         assert built.pipeline_info.pipeline_name == "iris-nightly"
         assert built.enable_cache is False
-        assert built.beam_pipeline_args == ["--direct_num_workers=2"]
+        # The workers' image, named by the pipeline (pipeline.beam_pipeline_args).
+        assert built.beam_pipeline_args == [
+            "--direct_num_workers=2",
+            f"--sdk_container_image={PipelineConfig().container_image}",
+        ]
     graphs = [
         {c.id: sorted(u.id for u in c.upstream_nodes) for c in built.components}
         for built in (local, kubeflow, airflow)

@@ -131,7 +131,11 @@ def test_beam_arguments_reach_every_beam_step(spec):
     for node in BEAM_NODES:
         container = executor_of(spec, node).struct_value.fields["container"].struct_value.fields
         args = [value.string_value for value in container["args"].list_value.values]
-        assert args[-2:] == ["--runner=DataflowRunner", "--region=europe-west1"], node
+        assert args[-3:] == [
+            "--runner=DataflowRunner",
+            "--region=europe-west1",
+            f"--sdk_container_image={CLUSTER_CONFIG.container_image}",  # the workers' image
+        ], node
 
 
 def test_trainer_resources_are_the_trainer_containers_limits(spec):
