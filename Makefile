@@ -55,7 +55,7 @@ kubeflow-test: $(VENV)/.installed ## Run the compiled Kubeflow spec with kfp.loc
 portable-test: $(VENV)/.installed ## Run the pipeline on Beam's portable runner (job service, external worker pool) against the in-process run, and with workers lacking TF_USE_LEGACY_KERAS (~6 min)
 	$(PYTHON) -m pytest -m portable --durations=15 $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed ## Time the pipeline on Iris and 10k-1M generated rows against TFX's stock settings (~25 min; bench/results)
+bench: $(VENV)/.installed ## Time the pipeline on Iris, 10k-10M generated rows and a 100-column table against TFX's stock settings (~80 min; bench/results)
 	$(PYTHON) -m bench $(ARGS)
 
 calibrate: $(VENV)/.installed ## How often the gate stops resampled and shifted data, and the drift TFDV measures (ARGS="--resamples N"; ~10 min; bench/results)

@@ -1,6 +1,7 @@
 """`python -m bench` (make bench): run the pipeline on the Iris sample and on generated data of
-growing size, with this project's settings and with TFX's stock ones, and write what it cost
-to bench/results (latest.json, latest.md, latest.png)."""
+growing size, with this project's settings and with TFX's stock ones (the largest size with
+ours only), and on a generated wide table, and write what it cost to bench/results
+(latest.json, latest.md, latest.png)."""
 
 import argparse
 import datetime
@@ -10,13 +11,20 @@ import platform
 import shutil
 import statistics
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bench.measure import BenchmarkRunError, RunMeasurement, run_pipeline
 from bench.report import targets, write_markdown, write_plot
 from bench.serving import serving_latency
 from bench.synthetic import IRIS_CSV, write_iris_like_csv
+from bench.wide_table import (
+    CATEGORICAL_COLUMNS,
+    LABEL_COLUMN,
+    NUMERIC_COLUMNS,
+    write_wide_table_csv,
+)
 
 IRIS_ROWS = 150
 SCHEMA = os.path.join("data", "iris", "schema.pbtxt")
@@ -49,6 +57,22 @@ def main() -> int:
         help="rows of generated data to run the pipeline on (default: %(default)s)",
     )
     parser.add_argument(
+        "--large-sizes",
+        type=int,
+        nargs="*",
+        default=[10_000_000],
+        help="rows of generated data to run the pipeline on with this project's settings only: "
+        "TFX's stock ones would take over an hour at 10M rows; no value skips them "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--wide-rows",
+        type=int,
+        default=100_000,
+        help="rows of the generated wide table (bench/wide_table.py: 100 feature columns and a "
+        "label, no curated schema); 0 skips it (default: %(default)s)",
+    )
+    parser.add_argument(
         "--repeats",
         type=int,
         default=3,
@@ -67,6 +91,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
+    if set(args.sizes) & set(args.large_sizes):
+        parser.error("a size is either in --sizes (both settings) or in --large-sizes (ours)")
+    if args.wide_rows < 0:
+        parser.error("--wide-rows must be >= 0")
     _quiet_libraries()
 
     results: dict[str, Any] = {
@@ -75,19 +103,34 @@ def main() -> int:
         "repeats": args.repeats,
         "settings": SETTINGS,
         "iris": {},
-        "sizes": {},
+        "sizes": {},  # rows -> settings -> run; a size of --large-sizes has "ours" only
+        "large_sizes": [str(rows) for rows in args.large_sizes],
+        "wide": None,  # rows, feature_columns, runs: settings -> run
+        "generation_seconds": {},  # data set -> seconds its generator took
     }
     try:
         for settings in SETTINGS:
             results["iris"][settings] = bench_iris(settings, args.repeats, args.work_dir)
+        generated = results["generation_seconds"]
         for rows in args.sizes:
-            data_root = os.path.join(args.work_dir, "data", f"{rows}")
-            _say(f"generating {rows:,} Iris-like rows in {data_root}")
-            write_iris_like_csv(os.path.join(data_root, "data.csv"), rows)
-            results["sizes"][str(rows)] = {
-                settings: bench_size(settings, rows, data_root, args.work_dir)
-                for settings in SETTINGS
-            }
+            data_root, generated[f"{rows}"] = generate(
+                f"{rows}", write_iris_like_csv, rows, args.work_dir
+            )
+            results["sizes"][f"{rows}"] = bench_size(rows, data_root, SETTINGS, args.work_dir)
+        if args.wide_rows:
+            name = f"wide-{args.wide_rows}"
+            data_root, generated[name] = generate(
+                name, write_wide_table_csv, args.wide_rows, args.work_dir
+            )
+            results["wide"] = bench_wide_table(name, data_root, args.wide_rows, args.work_dir)
+        # Last, the longest runs. A failed one (out of memory) is a result, not the end.
+        for rows in args.large_sizes:
+            data_root, generated[f"{rows}"] = generate(
+                f"{rows}", write_iris_like_csv, rows, args.work_dir
+            )
+            results["sizes"][f"{rows}"] = bench_size(
+                rows, data_root, ["ours"], args.work_dir, must_succeed=False
+            )
     except BenchmarkRunError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -164,17 +207,68 @@ class _IrisRun:
         )
 
 
-def bench_size(settings: str, rows: int, data_root: str, work_dir: str) -> dict[str, Any]:
-    """One cold run on `rows` generated rows."""
-    output_dir = _fresh_dir(os.path.join(work_dir, "runs", f"{rows}-{settings}"))
-    _say(f"{rows:,} rows, {settings} settings: cold run")
+def generate(
+    name: str, write_csv: Callable[[str, int], None], rows: int, work_dir: str
+) -> tuple[str, float]:
+    """Write data set `name` (`rows` rows, by `write_csv`) as data.csv in a folder of its own;
+    its folder and the seconds writing took."""
+    data_root = os.path.join(work_dir, "data", name)
+    _say(f"generating {name} ({rows:,} rows) in {data_root}")
+    started = time.monotonic()
+    write_csv(os.path.join(data_root, "data.csv"), rows)
+    return data_root, round(time.monotonic() - started, 1)
+
+
+def bench_size(
+    rows: int,
+    data_root: str,
+    settings_names: Sequence[str],
+    work_dir: str,
+    must_succeed: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """A cold run per settings on `rows` Iris-like rows, checked against the curated schema."""
+    data_args = ["--data-root", data_root, "--schema", SCHEMA]
+    return {
+        settings: bench_generated(settings, f"{rows}", data_args, rows, work_dir, must_succeed)
+        for settings in settings_names
+    }
+
+
+def bench_generated(
+    settings: str,
+    name: str,
+    data_args: list[str],
+    rows: int,
+    work_dir: str,
+    must_succeed: bool = True,
+) -> dict[str, Any]:
+    """One cold run on `rows` generated rows, named `name` in the work dir. A failed run is
+    measured (its error kept) unless `must_succeed`."""
+    output_dir = _fresh_dir(os.path.join(work_dir, "runs", f"{name}-{settings}"))
+    _say(f"{name}, {rows:,} rows, {settings} settings: cold run")
     run = run_pipeline(
-        ["--data-root", data_root, "--schema", SCHEMA, *SETTINGS[settings]],
+        [*data_args, *SETTINGS[settings]],
         output_dir,
-        os.path.join(work_dir, "runs", "logs", f"{rows}-{settings}.log"),
+        os.path.join(work_dir, "runs", "logs", f"{name}-{settings}.log"),
+        must_succeed=must_succeed,
     )
-    _check_rows(run, rows, data_root)
+    if run.status == "succeeded":
+        _check_rows(run, rows, f"the {name} data ({settings} settings)")
     return run.to_json_dict()
+
+
+def bench_wide_table(name: str, data_root: str, rows: int, work_dir: str) -> dict[str, Any]:
+    """A cold run per settings on the generated wide table, its label named and no schema
+    given, so the pipeline infers one (README, "Use your own data")."""
+    data_args = ["--data-root", data_root, "--label", LABEL_COLUMN]
+    return {
+        "rows": rows,
+        "feature_columns": len(NUMERIC_COLUMNS) + len(CATEGORICAL_COLUMNS),
+        "runs": {
+            settings: bench_generated(settings, name, data_args, rows, work_dir, must_succeed=False)
+            for settings in SETTINGS
+        },
+    }
 
 
 def _check_rows(run: RunMeasurement, expected: int, data: str) -> None:
