@@ -131,7 +131,8 @@ class Executor(csv_executor.Executor):
         with self._make_beam_pipeline() as pipeline:
             write_split_examples(
                 pipeline,
-                sorted(fileio.glob(os.path.join(input_base, split_pattern))),
+                # The files checked: a file read whole is named as the check named it.
+                list(checked.files),
                 output_config.split_config,
                 [artifact_utils.get_split_uri(examples, name) for name in split_names],
                 staging_dir,

@@ -41,6 +41,7 @@ class CsvFolder(NamedTuple):
     """What check_csv_folder found in a folder."""
 
     rows: int
+    files: tuple[str, ...]  # the files checked, in name order
     files_with_multiline_rows: tuple[str, ...]
 
 
@@ -51,8 +52,8 @@ def check_csv_folder(
     open_file: Callable[[str, str], IO] | None = None,
 ) -> CsvFolder:
     """Raise CsvDataError naming the file, line and column of the first problems found in the
-    files of `data_root` matching `pattern`; return the number of data rows and the files
-    with a row across lines.
+    files of `data_root` matching `pattern`; return the number of data rows, the files, and
+    those with a row across lines.
 
     Every file needs a header row of distinct, non-empty column names, the same in every file,
     and every non-blank line as many fields as the header; together the files need a row.
@@ -97,7 +98,9 @@ def check_csv_folder(
             f"{data_root}: {', '.join(names)} "
             f"{'has' if len(names) == 1 else 'have'} a header but no data rows"
         )
-    return CsvFolder(rows, tuple(multiline_files))
+    return CsvFolder(
+        rows, tuple(os.path.join(data_root, name) for name in names), tuple(multiline_files)
+    )
 
 
 def _open_local(path: str, mode: str) -> IO:

@@ -23,13 +23,13 @@ import dataclasses
 import io
 import itertools
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import tensorflow as tf
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from tfx.components.example_gen import base_example_gen_executor, write_split
 from tfx.dsl.io import fileio
@@ -94,18 +94,19 @@ def file_ranges(
     range_bytes: int = RANGE_BYTES,
 ) -> list[FileRange]:
     """`csv_files` as ranges of about `range_bytes`, in file order. A file of `whole_files` (a
-    quoted field in it holds a line break, so a line end may be inside a row), a compressed one
-    or one no larger than `range_bytes` is one range."""
+    quoted field in it holds a line break, so a line end may be inside a row) or one no larger
+    than `range_bytes` is one range. ValueError if a file of `whole_files` is not one of
+    `csv_files`: cut into ranges, its rows would be cut too."""
     whole_files = set(whole_files)
+    if unknown := whole_files.difference(csv_files):
+        raise ValueError(f"files to read whole that are not read: {', '.join(sorted(unknown))}")
     ranges: list[FileRange] = []
     for path in csv_files:
-        size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
-        compressed = CompressionTypes.detect_compression_type(path) != CompressionTypes.UNCOMPRESSED
-        if path in whole_files or compressed or size <= range_bytes:
+        size = fileio.stat(path).length
+        if path in whole_files or size <= range_bytes:
             ranges.append(FileRange(path, 0, None, len(ranges)))
             continue
-        starts = range(0, size, range_bytes)
-        for start in starts:
+        for start in range(0, size, range_bytes):
             end = start + range_bytes if start + range_bytes < size else None
             ranges.append(FileRange(path, start, end, len(ranges)))
     return ranges
@@ -148,7 +149,8 @@ def read_range_chunks(file_range: FileRange, num_columns: int) -> Iterator[list[
             # The line the range starts in belongs to the range before, unless it starts here.
             f.seek(file_range.start - 1)
             f.readline()
-        # Lines end at "\n" alone, as a binary file's lines do: a "\r" stays in its field.
+        # No newline translation: a quoted "\r\n" stays in its field as the file has it (the
+        # csv module ends a row at either ending).
         lines = itertools.chain.from_iterable(
             io.StringIO(block.decode("utf-8"), newline="\n")
             for block in _line_blocks(f, file_range.end)
@@ -165,11 +167,6 @@ def read_range_chunks(file_range: FileRange, num_columns: int) -> Iterator[list[
                 chunk = []
         if chunk:
             yield chunk
-
-
-def read_csv_chunks(path: str, num_columns: int) -> Iterator[list[list[str]]]:
-    """The data rows of the whole CSV file at `path`, as read_range_chunks gives them."""
-    return read_range_chunks(FileRange(path, 0, None, 0), num_columns)
 
 
 def infer_column_types(rows: list[list[str]], num_columns: int) -> list[ColumnType]:
@@ -242,18 +239,15 @@ def encode_chunk(
 def encoded_examples(csv_files: list[str]) -> Iterator[bytes]:
     """Every data row of `csv_files`, in file order, as the serialized tf.Example TFX's
     CsvExampleGen makes of it, with the column types inferred over all the files, in this
-    process (the pipeline's ExampleGen runs write_split_examples on Beam).
+    process by the functions the pipeline's ExampleGen runs on Beam (write_split_examples).
 
     The files are read twice: once for the types, then to encode. ValueError as
     shared_column_names raises it, or on a row of the wrong width."""
     column_names = shared_column_names(csv_files)
-    types = merge_column_types(
-        infer_column_types(chunk, len(column_names))
-        for path in csv_files
-        for chunk in read_csv_chunks(path, len(column_names))
-    )
-    for path in csv_files:
-        for chunk in read_csv_chunks(path, len(column_names)):
+    whole = [FileRange(path, 0, None, index) for index, path in enumerate(csv_files)]
+    types = merge_column_types(range_column_types(r, len(column_names)) for r in whole)
+    for file_range in whole:
+        for chunk in read_range_chunks(file_range, len(column_names)):
             yield from encode_chunk(chunk, column_names, types)
 
 
@@ -289,9 +283,9 @@ def shard_name(index: int, count: int) -> str:
 
 class WriteRangeExamples(beam.DoFn):
     """Encodes a range's rows and writes each example into the split TFX's ExampleGen would put
-    it in: a gzipped TFRecord file per split that gets rows, first in `staging_dir`, then
-    moved into the split's directory whole (a retried range overwrites it with the same
-    bytes). Counts each split's examples in Beam's metrics."""
+    it in: a gzipped TFRecord file per split that gets rows, written in `staging_dir` under a
+    name of the attempt's own, then moved into the split's directory whole (a retried range
+    replaces it with the same bytes). Counts each split's examples in Beam's metrics."""
 
     def __init__(
         self,
@@ -314,8 +308,11 @@ class WriteRangeExamples(beam.DoFn):
 
     def process(self, file_range: FileRange, types: list[ColumnType]) -> Iterator[None]:
         name = shard_name(file_range.index, self.num_ranges)
+        # A name of this attempt's own: a runner may run two attempts of a range at once.
+        attempt = uuid.uuid4().hex
         staged = [
-            os.path.join(self.staging_dir, f"{split}-{name}") for split in range(len(self.buckets))
+            os.path.join(self.staging_dir, f"{split}-{name}.{attempt}")
+            for split in range(len(self.buckets))
         ]
         writers: dict[int, tf.io.TFRecordWriter] = {}
         counts = [0] * len(self.buckets)
@@ -386,7 +383,12 @@ def split_counts(
         )["counters"]
     except (NotImplementedError, KeyError):
         return None
-    by_name = {counter.key.metric.name: counter.committed for counter in counters}
-    return {
-        split.name: by_name.get(f"examples-{split.name}", 0) or 0 for split in split_config.splits
+    if not counters:
+        return None
+    by_name = {
+        counter.key.metric.name: counter.attempted
+        if counter.committed is None
+        else counter.committed
+        for counter in counters
     }
+    return {split.name: by_name.get(f"examples-{split.name}", 0) for split in split_config.splits}

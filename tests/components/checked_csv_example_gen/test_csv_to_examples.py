@@ -5,6 +5,7 @@ order) the same order."""
 import glob
 import os
 
+import apache_beam as beam
 import pytest
 import tensorflow as tf
 from tfx.components.example_gen.csv_example_gen import executor as tfx_csv_executor
@@ -13,6 +14,7 @@ from tfx.proto import example_gen_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
+from components.checked_csv_example_gen import csv_to_examples
 from components.checked_csv_example_gen.component import (
     CheckedCsvExampleGen,
     Executor,
@@ -27,8 +29,9 @@ from components.checked_csv_example_gen.csv_to_examples import (
     file_ranges,
     infer_column_types,
     read_column_names,
-    read_csv_chunks,
     read_range_chunks,
+    split_counts,
+    write_split_examples,
 )
 from tests.conftest import REPO_ROOT
 
@@ -279,15 +282,20 @@ def test_ranges_read_by_several_beam_workers_give_the_same_examples(tmp_path):
     assert len(os.listdir(tmp_path / "distributed" / "Split-train")) > 10
 
 
-def test_ranges_cut_at_line_ends_hold_each_row_once(tmp_path):
+def test_ranges_cut_at_line_ends_hold_each_row_once(tmp_path, monkeypatch):
+    # Blocks of 5 bytes: lines longer than a block are carried over into the next one.
+    monkeypatch.setattr(csv_to_examples, "READ_BLOCK_BYTES", 5)
     path = tmp_path / "data.csv"
-    lines = ["a,b\n"] + [f"{n},{'x' * (n % 7)}\n" for n in range(300)]
-    path.write_text("".join(lines), encoding="utf-8")
+    rows = [f"{n},{'é€😀x'[: n % 5]}" for n in range(120)]
+    text = "a,b\n" + "\n".join(rows[:60]) + "\n\n" + "\n".join(rows[60:])  # no final newline
+    path.write_bytes(excel_csv(text))  # a byte-order mark, "\r\n" line ends
     size = path.stat().st_size
-    whole = [row for chunk in read_csv_chunks(str(path), 2) for row in chunk]
-    assert len(whole) == 300
+    whole = [
+        row for chunk in read_range_chunks(FileRange(str(path), 0, None, 0), 2) for row in chunk
+    ]
+    assert whole == [row.split(",") for row in rows]
     # Every range size, so that ranges start on, just after and just before a line end.
-    for range_bytes in [*range(3, 40), 97, 512, size - 1]:
+    for range_bytes in [*range(1, 40), 97, 512, size - 1]:
         ranges = file_ranges([str(path)], range_bytes=range_bytes)
         assert ranges[-1].end is None and len(ranges) == -(-size // range_bytes)
         read = [
@@ -300,16 +308,65 @@ def test_ranges_cut_at_line_ends_hold_each_row_once(tmp_path):
     assert file_ranges([str(path)], range_bytes=size) == [FileRange(str(path), 0, None, 0)]
 
 
+def test_split_counts_are_the_examples_written(tmp_path):
+    split_config = example_gen_pb2.SplitConfig(
+        splits=[
+            example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=2),
+            example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=1),
+        ]
+    )
+    split_dirs = [str(tmp_path / "train"), str(tmp_path / "eval")]
+    with beam.Pipeline() as pipeline:
+        write_split_examples(
+            pipeline,
+            [str(REPO_ROOT / "data" / "iris" / "iris.csv")],
+            split_config,
+            split_dirs,
+            str(tmp_path / "staging"),
+            range_bytes=1000,
+        )
+    written = [
+        sum(1 for _ in tf.data.TFRecordDataset(glob.glob(f"{d}/*"), compression_type="GZIP"))
+        for d in split_dirs
+    ]
+    assert sum(written) == 150
+    assert split_counts(pipeline.result, split_config) == {"train": written[0], "eval": written[1]}
+    assert os.listdir(tmp_path / "staging") == []  # every staged file moved
+
+
 def test_a_file_with_a_row_across_lines_is_one_range(tmp_path):
     data_root = tmp_path / "data"
     data_root.mkdir()
     (data_root / "a.csv").write_text("id,text\n" + '1,"two\nlines"\n' * 50, encoding="utf-8")
     (data_root / "b.csv").write_text("id,text\n" + "2,one line\n" * 50, encoding="utf-8")
     checked = check_csv_folder(str(data_root))
-    assert checked == (100, (str(data_root / "a.csv"),))
     files = [str(data_root / "a.csv"), str(data_root / "b.csv")]
-    ranges = file_ranges(files, checked.files_with_multiline_rows, range_bytes=100)
+    assert checked == (100, tuple(files), (files[0],))
+    ranges = file_ranges(list(checked.files), checked.files_with_multiline_rows, range_bytes=100)
     assert ranges[0] == FileRange(files[0], 0, None, 0)
     assert [r.path for r in ranges[1:]] == [files[1]] * 6 and ranges[-1].index == 6
     rows = [row for r in ranges for chunk in read_range_chunks(r, 2) for row in chunk]
     assert rows == [["1", "two\nlines"]] * 50 + [["2", "one line"]] * 50
+    with pytest.raises(ValueError, match="files to read whole that are not read: .*a.csv"):
+        file_ranges(files[1:], checked.files_with_multiline_rows)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("tricky.csv", TRICKY_CSV.encode("utf-8")), ("excel.csv", excel_csv(TRICKY_CSV))],
+)
+def test_small_ranges_of_awkward_files_give_the_examples_of_whole_files(name, content, tmp_path):
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    (data_root / name).write_bytes(content)  # a quoted line break: read whole
+    (data_root / "plain.csv").write_text(  # cut into 700-byte ranges
+        "count,size,name,empty,huge,arabic_digits,label\n"
+        + "".join(f"{n},{n}.5,caf\u00e9 {n},,{n},{n},a\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    ranged = run_example_gen(SmallRangeExecutor(), str(data_root), str(tmp_path / "ranged"))
+    # The reference: one range per file, which the tests above compare with TFX's executor.
+    whole = run_example_gen(Executor(), str(data_root), str(tmp_path / "whole"))
+    assert ranged == whole
+    assert sum(len(records) for records in ranged.values()) == 47
+    assert len(os.listdir(tmp_path / "ranged" / "Split-train")) == 3  # 1 + 2 ranges
