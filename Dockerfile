@@ -24,3 +24,10 @@ COPY pipeline ./pipeline
 COPY components ./components
 COPY data ./data
 RUN uv pip install --python "$VIRTUAL_ENV/bin/python" --no-cache --no-deps --no-build-isolation .
+
+# Beam's SDK harness boot program, of the lock's Beam and this Python: Dataflow, and Flink or
+# Spark in a DOCKER environment, start a Beam worker by running the image's entrypoint with
+# the harness's flags; it starts the `python` on PATH, this virtualenv's. Kubeflow's tasks
+# give a command of their own, which replaces the entrypoint.
+COPY --from=apache/beam_python3.11_sdk:2.59.0 /opt/apache/beam /opt/apache/beam
+ENTRYPOINT ["/opt/apache/beam/boot"]

@@ -58,3 +58,17 @@ def test_the_default_data_and_schema_are_inside_the_image():
     assert (REPO_ROOT / defaults.schema_path).exists()
     assert workdir == "/pipeline"
     assert "data" not in (REPO_ROOT / ".dockerignore").read_text().split()
+
+
+def test_beams_worker_boot_is_the_entrypoint_of_the_locks_beam_and_python():
+    beam_version = re.search(
+        r"^apache-beam==(\S+) ", (REPO_ROOT / "requirements.lock").read_text(), re.MULTILINE
+    ).group(1)
+    (base,) = instructions("FROM")
+    python_version = re.match(r"python:(\d+\.\d+)\.\d+-", base).group(1)
+    boot = f"--from=apache/beam_python{python_version}_sdk:{beam_version} /opt/apache/beam"
+    assert f"{boot} /opt/apache/beam" in instructions("COPY")
+    assert instructions("ENTRYPOINT") == ['["/opt/apache/beam/boot"]']
+    # Kubeflow's tasks replace the entrypoint with a command of their own.
+    spec = (REPO_ROOT / "tests" / "golden" / "kubeflow_pipeline.yaml").read_text()
+    assert spec.count("- pipeline.runners.kubeflow_entrypoint") == spec.count("image:") > 0
