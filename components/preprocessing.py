@@ -8,25 +8,28 @@ import tensorflow_transform as tft
 from components import features
 from components.custom_config import dataset_spec_from
 from components.dataset_spec import NUMERIC, OOV_BUCKETS, VOCABULARY_TOP_K
+from components.vocabularies import compute_and_apply_vocabularies
 
 
 def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict) -> dict[str, tf.Tensor]:
     """Transform entry point (referenced by dotted path from the pipeline)."""
     spec = dataset_spec_from(custom_config)
     outputs = {}
+    # Each vocabulary is written beside the transform graph under the column's name; the
+    # Trainer sizes one-hot vectors and embeddings from it. A missing value ("") and values
+    # outside the top k share the out-of-vocabulary buckets. One analysis for all of them:
+    # tft.compute_and_apply_vocabulary's cost is per column.
+    categorical = {
+        feature.name: _text(inputs[feature.name])
+        for feature in spec.features
+        if feature.kind != NUMERIC
+    }
+    ids = compute_and_apply_vocabularies(categorical, VOCABULARY_TOP_K, OOV_BUCKETS)
     for feature in spec.features:
         raw = inputs[feature.name]
         name = features.transformed_name(feature.name)
         if feature.kind != NUMERIC:
-            # Written beside the transform graph; the Trainer sizes one-hot vectors and
-            # embeddings from it. A missing value ("") and values outside the top k share the
-            # out-of-vocabulary bucket.
-            outputs[name] = tft.compute_and_apply_vocabulary(
-                _text(raw),
-                top_k=VOCABULARY_TOP_K,
-                num_oov_buckets=OOV_BUCKETS,
-                vocab_filename=feature.name,
-            )
+            outputs[name] = ids[feature.name]
         elif isinstance(raw, tf.sparse.SparseTensor):
             # The schema lets the column be missing: z-scored over the values present, a
             # missing one becomes the mean (0), and the model is told it was missing.
