@@ -25,27 +25,29 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict) -> dict[
         if feature.kind != NUMERIC
     }
     ids = compute_and_apply_vocabularies(categorical, VOCABULARY_TOP_K, OOV_BUCKETS)
+    numeric = [feature.name for feature in spec.features if feature.kind == NUMERIC]
+    # Columns the schema lets be missing are z-scored over the values present; a missing one
+    # becomes the mean (0), and the model is told it was missing.
+    scores = _z_scores(
+        {name: inputs[name] for name in numeric if not _is_sparse(inputs[name])}
+    ) | _z_scores_of_present_values(
+        {name: inputs[name] for name in numeric if _is_sparse(inputs[name])}
+    )
     for feature in spec.features:
         raw = inputs[feature.name]
         name = features.transformed_name(feature.name)
         if feature.kind != NUMERIC:
             outputs[name] = ids[feature.name]
-        elif isinstance(raw, tf.sparse.SparseTensor):
-            # The schema lets the column be missing: z-scored over the values present, a
-            # missing one becomes the mean (0), and the model is told it was missing.
+            continue
+        outputs[name] = scores[feature.name]
+        if _is_sparse(raw):
             column = _one_column(raw)
-            as_float = tf.sparse.SparseTensor(
-                column.indices, tf.cast(column.values, tf.float32), column.dense_shape
-            )
-            outputs[name] = _squeeze(tf.sparse.to_dense(tft.scale_to_z_score(as_float)))
             present = tf.sparse.SparseTensor(
                 column.indices, tf.ones_like(column.values, tf.float32), column.dense_shape
             )
             outputs[features.missing_indicator_name(feature.name)] = 1.0 - _squeeze(
                 tf.sparse.to_dense(present)
             )
-        else:
-            outputs[name] = tft.scale_to_z_score(_squeeze(tf.cast(raw, tf.float32)))
     label = _text(inputs[spec.label])
     if spec.label_type == "string":
         # Classes ordered as the vocabulary orders them, most frequent first (so a binary
@@ -58,6 +60,37 @@ def preprocessing_fn(inputs: dict[str, tf.Tensor], custom_config: dict) -> dict[
         index = class_index(label, spec.label_classes)
     outputs[features.transformed_name(spec.label)] = index
     return outputs
+
+
+def _z_scores(columns: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    """Each of `columns` ([batch, 1] numbers, by name) z-scored with its own mean and
+    population standard deviation, from one analyzer over the columns stacked side by side:
+    one per column would make the transform graph, and its traces, grow column by column."""
+    if not columns:
+        return {}
+    stacked = tf.stack([_squeeze(tf.cast(t, tf.float32)) for t in columns.values()], axis=1)
+    scaled = tft.scale_to_z_score(stacked, elementwise=True)
+    return {name: scaled[:, position] for position, name in enumerate(columns)}
+
+
+def _z_scores_of_present_values(columns: dict[str, tf.sparse.SparseTensor]) -> dict[str, tf.Tensor]:
+    """As _z_scores, for columns whose values may be missing: each column's mean and deviation
+    are over its values present, and a missing value becomes 0 (the mean)."""
+    if not columns:
+        return {}
+    as_float = [
+        tf.sparse.SparseTensor(c.indices, tf.cast(c.values, tf.float32), c.dense_shape)
+        for c in map(_one_column, columns.values())
+    ]
+    scaled = tf.sparse.to_dense(
+        tft.scale_to_z_score(tf.sparse.concat(axis=1, sp_inputs=as_float), elementwise=True)
+    )
+    return {name: scaled[:, position] for position, name in enumerate(columns)}
+
+
+def _is_sparse(tensor: tf.Tensor | tf.sparse.SparseTensor) -> bool:
+    """Whether the schema lets the column be missing (TFT then gives a SparseTensor)."""
+    return isinstance(tensor, tf.sparse.SparseTensor)
 
 
 def class_index(label: tf.Tensor, classes: tuple[str, ...]) -> tf.Tensor:

@@ -209,3 +209,43 @@ def test_excluded_columns_produce_nothing(mixed):
         "city_xf",
         "grade_xf",
     }
+
+
+def test_columns_missing_in_different_rows_each_get_their_own_mean_and_deviation():
+    spec = DatasetSpec(
+        label="grade",
+        label_type="integer",
+        label_classes=("1", "2"),
+        features=(
+            FeatureSpec("a", NUMERIC, "FLOAT"),
+            FeatureSpec("b", NUMERIC, "INT"),
+            FeatureSpec("c", NUMERIC, "FLOAT"),
+        ),
+    )
+    feature_spec = {
+        "a": tf.io.VarLenFeature(tf.float32),
+        "b": tf.io.VarLenFeature(tf.int64),
+        "c": tf.io.FixedLenFeature([1], tf.float32),
+        "grade": tf.io.FixedLenFeature([1], tf.int64),
+    }
+    rows = [
+        {"a": [1.0], "b": [], "c": [0.0], "grade": [1]},
+        {"a": [], "b": [10], "c": [1.0], "grade": [2]},
+        {"a": [3.0], "b": [20], "c": [2.0], "grade": [1]},
+        {"a": [5.0], "b": [], "c": [3.0], "grade": [2]},
+    ]
+    transformed_rows, _ = analyze_and_transform(rows, feature_spec, spec)
+    # a: 1, 3, 5 present (mean 3, std sqrt(8/3)); b: 10, 20 (mean 15, std 5); c: all four.
+    np.testing.assert_allclose(
+        [row["a_xf"] for row in transformed_rows],
+        np.array([-2, 0, 0, 2]) / np.sqrt(8 / 3),
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose([row["b_xf"] for row in transformed_rows], [0, -1, 1, 0], rtol=1e-5)
+    np.testing.assert_allclose(
+        [row["c_xf"] for row in transformed_rows],
+        (np.arange(4) - 1.5) / np.sqrt(1.25),
+        rtol=1e-5,
+    )
+    assert [row["a_missing_xf"] for row in transformed_rows] == [0.0, 1.0, 0.0, 0.0]
+    assert [row["b_missing_xf"] for row in transformed_rows] == [1.0, 0.0, 0.0, 1.0]
