@@ -40,7 +40,7 @@ run: $(VENV)/.installed ## Run the whole pipeline on data/iris (outputs in ./out
 test: $(VENV)/.installed browser ## Run every test, end-to-end and browser included, but the long sequences (test-long)
 	$(PYTHON) -m pytest -m "not long" --durations=15 $(PYTEST_ARGS)
 
-test-long: $(VENV)/.installed ## Run the long end-to-end tests make test leaves out: kept-schema, kill, rewrite and code-edit faults, single-run checks, own data, Airflow, Beam portable runner (CI runs both)
+test-long: $(VENV)/.installed ## Run the long end-to-end tests make test leaves out: kept-schema, kill, rewrite and code-edit faults, single-run checks, own data, Airflow, kfp.local, Beam portable runner (CI runs both)
 	$(PYTHON) -m pytest -m long --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed ## Run the unit tests only (no end-to-end pipeline run)

@@ -21,7 +21,9 @@ from tests.kubeflow_local import (
     run_compiled_pipeline,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.kubeflow]
+# Three runs of about 6, 3 and 6 minutes: in make test-long (and make kubeflow-test), so that
+# make test stays within its budget.
+pytestmark = [pytest.mark.e2e, pytest.mark.kubeflow, pytest.mark.long]
 
 PIPELINE_NAME = "kfp-local"
 # What the ValidationGate stops: nothing after it runs.
