@@ -2,14 +2,15 @@
 tft.vocabulary writes.
 
 tft.vocabulary gives each column a Beam subgraph of its own (counting, merging, the top k and
-a file write: about a dozen stages), so a table's analysis grows column by column: 2 s a
-column on a 100-column table on 2 cores, whatever its rows. tf.Transform packs combiners
-(the means and variances of z-scores) into one pass, but not vocabularies
-(tensorflow/transform#180). Here one Beam analyzer counts every (column, value) pair at once,
-takes each column's top k and writes each column's file as tft.vocabulary writes it: values
-most frequent first, ties by the larger value first, the empty value and values holding a
-line break left out (they cannot be lines of a file; they map to the out-of-vocabulary
-buckets), and a placeholder value when a column has none.
+a file write: about a dozen stages), so a table's analysis grows column by column; with those
+and an analyzer per numeric column, Transform took 2 s a column of a 100-column table on 2
+cores, whatever its rows (206 s at 2,000 rows; 36 s with this and preprocessing's z-scores of
+all columns at once). tf.Transform packs combiners (the means and variances of z-scores) into
+one pass, but not vocabularies (tensorflow/transform#180). Here one Beam analyzer counts
+every (column, value) pair at once, takes each column's top k and writes each column's file
+as tft.vocabulary writes it: values most frequent first, ties by the larger value first, the
+empty value and values holding a line break left out (they cannot be lines of a file; they
+map to the out-of-vocabulary buckets), and a placeholder value when a column has none.
 """
 
 import collections
