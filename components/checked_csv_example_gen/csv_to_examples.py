@@ -306,7 +306,7 @@ class WriteRangeExamples(beam.DoFn):
             for split in split_config.splits
         ]
 
-    def process(self, file_range: FileRange, types: list[ColumnType]) -> Iterator[None]:
+    def process(self, file_range: FileRange, types: list[ColumnType]) -> None:
         name = shard_name(file_range.index, self.num_ranges)
         # A name of this attempt's own: a runner may run two attempts of a range at once.
         attempt = uuid.uuid4().hex
@@ -333,7 +333,6 @@ class WriteRangeExamples(beam.DoFn):
         for split in writers:
             fileio.rename(staged[split], os.path.join(self.split_dirs[split], name), True)
             self.counters[split].inc(counts[split])
-        return iter(())
 
 
 def write_split_examples(
